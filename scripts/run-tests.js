@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Runs the compiled test files with node:test. Node 20 runs every file under a `test/` folder
+// when handed a folder, so the files are listed explicitly.
+//   node scripts/run-tests.js unit         src/**/*.test.js (pure, fast)
+//   node scripts/run-tests.js integration  test/**/*.test.js (sockets, processes)
+//   node scripts/run-tests.js all          both
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const which = process.argv[2] ?? 'all';
+const roots = { unit: ['dist/src'], integration: ['dist/test'], all: ['dist/src', 'dist/test'] }[
+  which
+];
+if (!roots) {
+  console.error(`unknown test set "${which}": expected unit, integration or all`);
+  process.exit(2);
+}
+
+function walk(dir, out) {
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+const files = roots.flatMap((r) => walk(r, [])).sort();
+if (files.length === 0) {
+  console.error('no test files found: run `npm run build` first');
+  process.exit(1);
+}
+const extra = process.argv.slice(3);
+const r = spawnSync(process.execPath, ['--test', ...extra, ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

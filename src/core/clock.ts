@@ -1,0 +1,60 @@
+/**
+ * Time, injected. Everything in `core/` reads time and schedules work only through a `Clock`,
+ * so every transition can be driven in tests by a {@link FakeClock} in microseconds.
+ */
+
+/** Cancels a timer scheduled with {@link Clock.setTimer}. Calling it twice is harmless. */
+export type CancelTimer = () => void;
+
+/** A source of time and timers. */
+export interface Clock {
+  /** Monotonic milliseconds (arbitrary origin). Use for durations and deadlines. */
+  now(): number;
+  /** Wall-clock milliseconds since the Unix epoch. Use only for timestamps shown to people. */
+  epochMs(): number;
+  /**
+   * Resolves after `ms` milliseconds. Rejects with the signal's reason when `signal` aborts
+   * first, and frees its timer at once.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Calls `fn` once after `ms` milliseconds unless cancelled. Timers never keep a process alive. */
+  setTimer(ms: number, fn: () => void): CancelTimer;
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return (
+    (signal.reason as Error | undefined) ??
+    new DOMException('This operation was aborted', 'AbortError')
+  );
+}
+
+/** The real clock: `performance.now()` for monotonic time, unref'd Node timers. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  epochMs: () => Date.now(),
+  setTimer(ms, fn) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    t.unref();
+    return () => {
+      clearTimeout(t);
+    };
+  },
+  sleep(ms, signal) {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        clearTimeout(t);
+        reject(abortReason(signal as AbortSignal));
+      };
+      const t = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
+      // A sleep someone awaits must not be unref'd, or the process could exit under the await.
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  },
+};

@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  AllCandidatesFailedError,
+  BreakerOpenError,
+  ConfigError,
+  UpstreamError,
+  isBreakerboxError,
+  withoutStack,
+} from './errors.js';
+
+test('errors carry their stable code and a brand that survives copies of the package', () => {
+  const e = new BreakerOpenError(1500, 'sim/gpt-4.1');
+  assert.equal(e.code, 'breaker_open');
+  assert.equal(e.name, 'BreakerOpenError');
+  assert.equal(e.retryAfterMs, 1500);
+  assert.ok(isBreakerboxError(e));
+  assert.ok(!isBreakerboxError(new Error('x')));
+  assert.ok(!isBreakerboxError(null));
+  assert.ok(isBreakerboxError(Object.create(Object.getPrototypeOf(e) as object)));
+});
+
+test('withoutStack builds an error with no stack frames and restores the limit', () => {
+  const before = Error.stackTraceLimit;
+  const e = withoutStack(() => new BreakerOpenError(10));
+  assert.equal(Error.stackTraceLimit, before);
+  assert.equal(e.stack?.split('\n').length, 1);
+});
+
+test('toJSON emits whitelisted fields only', () => {
+  const e = new UpstreamError({
+    kind: 'rate_limited',
+    status: 429,
+    retryAfterMs: 2000,
+    deploymentId: 'p/m',
+  });
+  assert.deepEqual(Object.keys(e.toJSON()).sort(), [
+    'code',
+    'deploymentId',
+    'kind',
+    'message',
+    'name',
+    'retryAfterMs',
+    'status',
+  ]);
+  const all = new AllCandidatesFailedError(
+    'gpt-4.1',
+    [
+      {
+        deployment: 'p/gpt-4.1',
+        model: 'gpt-4.1',
+        result: 'skipped',
+        reason: 'breaker_open',
+        retryAfterMs: 900,
+      },
+    ],
+    900,
+  );
+  assert.match(all.message, /p\/gpt-4\.1: skipped \(breaker_open\)/);
+  assert.equal((all.toJSON().attempts as unknown[]).length, 1);
+});
+
+test('ConfigError lists every issue with its path', () => {
+  const e = new ConfigError(
+    [
+      { path: 'models.gpt-4.1.fallbacks[0]', message: 'unknown model "claude"' },
+      { path: 'breaker.openMs', message: 'must be positive', line: 12 },
+    ],
+    'breakerbox.yaml',
+  );
+  assert.match(e.message, /2 problems/);
+  assert.match(e.message, /models\.gpt-4\.1\.fallbacks\[0\]: unknown model "claude"/);
+  assert.match(e.message, /breakerbox\.yaml:12: breaker\.openMs/);
+});

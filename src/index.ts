@@ -1,0 +1,2 @@
+/** breakerbox: the library surface. */
+export * from './core/index.js';

@@ -1,0 +1,20 @@
+// Every ErrorCode must be documented in docs/errors.md (a code users key on cannot appear
+// silently), and the docs must not list a code that the catalogue does not have.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ERROR_CODES } from '../../src/core/index.js';
+
+const docs = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+const documented = new Set([...docs.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]));
+
+test('every error code is documented in docs/errors.md', () => {
+  const missing = ERROR_CODES.filter((c) => !documented.has(c));
+  assert.deepEqual(missing, []);
+});
+
+test('docs/errors.md lists no code the catalogue lacks', () => {
+  const known = new Set<string>(ERROR_CODES);
+  const extra = [...documented].filter((c) => c !== undefined && !known.has(c));
+  assert.deepEqual(extra, []);
+});
