@@ -35,3 +35,4 @@ export {
   InvalidApiKeyError,
 } from './errors.js';
 export type { ErrorCode, UpstreamErrorInit, AttemptRecord, ConfigIssue } from './errors.js';
+export type { Policy, PolicyContext, ExecuteOptions } from './policy/policy.js';

@@ -32,7 +32,9 @@ export type FailureKind =
   /** A stream that ended without finishing (cut after N chunks, or an error event mid-stream). */
   | 'stream_error'
   /** The call succeeded but took longer than the breaker's `slowCallMs` (set by the breaker). */
-  | 'slow';
+  | 'slow'
+  /** The wrapped function threw something no classifier recognised. */
+  | 'error';
 
 /** Why an outcome counts neither for nor against the deployment. */
 export type NeutralReason =
