@@ -18,6 +18,33 @@ const layer = (/** @type {string[]} */ forbidden, /** @type {string[]} */ extra 
   ],
 });
 
+/**
+ * The layers, lowest first (DESIGN.md "Layers", with config/ moved down: the schema is the shared
+ * contract every layer reads, and it needs nothing above core/ and cost/'s price table).
+ * A layer may import only layers listed before it.
+ */
+const LAYERS = [
+  ['core'],
+  ['cost'],
+  ['config'],
+  ['upstream', 'state'],
+  ['router', 'cache'],
+  ['telemetry'],
+  ['engine'],
+  ['gateway', 'batch'],
+  ['cli'],
+];
+/** Every layer at the same level as `name` or above it (upstream and state are peers, etc.). */
+const above = (/** @type {string} */ name) => {
+  const level = LAYERS.findIndex((group) => group.includes(name));
+  return [
+    ...LAYERS.slice(level)
+      .flat()
+      .filter((l) => l !== name),
+    'sim',
+  ];
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-output/**'] },
   js.configs.recommended,
@@ -56,22 +83,7 @@ export default tseslint.config(
     files: ['src/core/**/*.ts'],
     ignores: ['src/core/clock.ts', 'src/core/**/*.test.ts'],
     rules: {
-      ...layer(
-        [
-          'upstream',
-          'state',
-          'router',
-          'cost',
-          'cache',
-          'telemetry',
-          'gateway',
-          'batch',
-          'sim',
-          'cli',
-          'config',
-        ],
-        ['node:*', 'undici', 'ioredis', 'prom-client', 'pino'],
-      ),
+      ...layer(above('core'), ['node:*', 'undici', 'ioredis', 'prom-client', 'pino']),
       'no-restricted-globals': [
         'error',
         { name: 'setTimeout', message: 'core/ is clock-injected: use Clock' },
@@ -85,69 +97,26 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['src/upstream/**/*.ts'],
+  ...[
+    'cost',
+    'config',
+    'upstream',
+    'state',
+    'router',
+    'cache',
+    'telemetry',
+    'engine',
+    'gateway',
+    'batch',
+  ].map((name) => ({
+    files: [`src/${name}/**/*.ts`],
     ignores: ['**/*.test.ts'],
-    rules: layer([
-      'state',
-      'router',
-      'cost',
-      'cache',
-      'telemetry',
-      'gateway',
-      'batch',
-      'sim',
-      'cli',
-      'config',
-    ]),
-  },
-  {
-    files: ['src/state/**/*.ts'],
-    ignores: ['**/*.test.ts'],
-    rules: layer([
-      'upstream',
-      'router',
-      'cost',
-      'cache',
-      'telemetry',
-      'gateway',
-      'batch',
-      'sim',
-      'cli',
-      'config',
-    ]),
-  },
-  {
-    files: ['src/router/**/*.ts', 'src/cost/**/*.ts', 'src/cache/**/*.ts'],
-    ignores: ['**/*.test.ts'],
-    rules: layer(['telemetry', 'gateway', 'batch', 'sim', 'cli', 'config']),
-  },
-  {
-    files: ['src/telemetry/**/*.ts'],
-    ignores: ['**/*.test.ts'],
-    rules: layer(['gateway', 'batch', 'sim', 'cli', 'config']),
-  },
-  {
-    files: ['src/gateway/**/*.ts', 'src/batch/**/*.ts'],
-    ignores: ['**/*.test.ts'],
-    rules: layer(['sim', 'cli', 'config']),
-  },
+    rules: layer(above(name)),
+  })),
   {
     files: ['src/sim/**/*.ts'],
     ignores: ['**/*.test.ts'],
-    rules: layer([
-      'core',
-      'upstream',
-      'state',
-      'router',
-      'cost',
-      'cache',
-      'telemetry',
-      'gateway',
-      'batch',
-      'cli',
-      'config',
-    ]),
+    rules: layer(LAYERS.flat().filter((l) => l !== 'sim')),
   },
   {
     files: ['**/*.js', '**/*.mjs'],
