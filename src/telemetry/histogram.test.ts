@@ -123,6 +123,23 @@ test('toJSON is compact and fromJSON restores the same quantiles', () => {
   assert.throws(() => LatencyHistogram.fromJSON({ ...json, buckets: [9_999, 1] }), RangeError);
 });
 
+test('summary gives count, mean, p50/p95/p99 and max; nulls when empty', () => {
+  const h = new LatencyHistogram();
+  assert.deepEqual(h.summary(), {
+    count: 0,
+    meanMs: null,
+    p50Ms: null,
+    p95Ms: null,
+    p99Ms: null,
+    maxMs: null,
+  });
+  for (let ms = 1; ms <= 100; ms++) h.record(ms);
+  const s = h.summary();
+  assert.deepEqual([s.count, s.meanMs, s.maxMs], [100, 50.5, 100]);
+  assert.deepEqual([s.p50Ms, s.p95Ms, s.p99Ms], h.quantiles([0.5, 0.95, 0.99]));
+  assert.ok(Math.abs(s.p95Ms! - 95) <= 95 / 64);
+});
+
 test('reset forgets everything', () => {
   const h = new LatencyHistogram();
   h.record(10);

@@ -30,6 +30,16 @@ export interface LatencyHistogramJson {
   readonly buckets: readonly number[];
 }
 
+/** Mean, percentiles and maximum of a histogram; all but `count` are `null` when it is 0. */
+export interface LatencySummary {
+  readonly count: number;
+  readonly meanMs: number | null;
+  readonly p50Ms: number | null;
+  readonly p95Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly maxMs: number | null;
+}
+
 /** Index of the bucket holding `us` (a non-negative integer < 2^31). */
 function bucketIndex(us: number): number {
   if (us < 2 * SUB_COUNT) return us;
@@ -135,6 +145,15 @@ export class LatencyHistogram {
       }
     }
     return out;
+  }
+
+  /** Count, mean, p50, p95, p99 and max in one pass. O(buckets). */
+  summary(): LatencySummary {
+    if (this.#count === 0) {
+      return { count: 0, meanMs: null, p50Ms: null, p95Ms: null, p99Ms: null, maxMs: null };
+    }
+    const [p50Ms = null, p95Ms = null, p99Ms = null] = this.quantiles([0.5, 0.95, 0.99]);
+    return { count: this.#count, meanMs: this.mean, p50Ms, p95Ms, p99Ms, maxMs: this.#maxMs };
   }
 
   /** Adds every sample of `other` to this histogram. O(buckets). */
