@@ -41,6 +41,10 @@ test('isCancellation: the caller gave up, not a timeout or a deadline', () => {
   const late = new AbortController();
   late.abort(new DeadlineExceededError(10));
   assert.equal(isCancellation(new Error('socket closed'), late.signal), false);
+  // A library that throws a bare AbortError on any abort: the signal's reason still decides.
+  const abortError = new DOMException('aborted', 'AbortError');
+  assert.equal(isCancellation(abortError, late.signal), false);
+  assert.equal(isCancellation(abortError, caller.signal), true);
 });
 
 test('combineSignals aborts with the first reason and unhooks from every source', () => {

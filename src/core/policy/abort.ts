@@ -23,20 +23,21 @@ export function throwIfAborted(signal: AbortSignal): void {
 }
 
 /**
- * True when `error` means the caller gave up: a {@link CancelledError}, a DOM `AbortError`
- * (what `fetch`/undici throw on abort), or any error while `signal` is aborted for a reason
- * other than a timeout or a deadline. Cancellations are never retried, never counted, never
- * replaced by a fallback.
+ * True when `error` means the caller gave up. When `signal` has aborted, its reason decides:
+ * anything but a timeout or a passed deadline is the caller's cancellation, whatever shape the
+ * work's error took. Otherwise: a {@link CancelledError} or a DOM `AbortError` (what `fetch`
+ * and undici throw on abort). Cancellations are never retried, counted, or replaced by a fallback.
  */
 export function isCancellation(error: unknown, signal?: AbortSignal): boolean {
+  if (signal?.aborted === true) {
+    const reason: unknown = signal.reason;
+    return !(
+      isBreakerboxError(reason) &&
+      (reason.code === 'timeout' || reason.code === 'deadline_exceeded')
+    );
+  }
   if (isBreakerboxError(error) && error.code === 'cancelled') return true;
-  if (error instanceof Error && error.name === 'AbortError') return true;
-  if (signal?.aborted !== true) return false;
-  const reason: unknown = signal.reason;
-  return !(
-    isBreakerboxError(reason) &&
-    (reason.code === 'timeout' || reason.code === 'deadline_exceeded')
-  );
+  return error instanceof Error && error.name === 'AbortError';
 }
 
 /** A signal that aborts when any of its sources aborts. Dispose it to unhook from the sources. */
