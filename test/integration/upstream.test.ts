@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { getEventListeners } from 'node:events';
+import { getEventListeners, setMaxListeners } from 'node:events';
 import { MockAgent } from 'undici';
 import { CancelledError, UpstreamError, systemClock } from '../../src/core/index.js';
 import type { Clock } from '../../src/core/index.js';
@@ -115,6 +115,23 @@ const scenarios: Record<string, Handler> = {
   },
 };
 
+/** One promise per socket (keep-alive sockets serve many requests) that settles on 'close'. */
+const closing = new WeakMap<Socket, Promise<void>>();
+function closedOf(socket: Socket): Promise<void> {
+  let p = closing.get(socket);
+  if (!p) {
+    p = new Promise((r) => {
+      if (socket.destroyed) r();
+      else
+        socket.once('close', () => {
+          r();
+        });
+    });
+    closing.set(socket, p);
+  }
+  return p;
+}
+
 const server = createServer((req, res) => {
   let body = '';
   req.setEncoding('utf8');
@@ -125,10 +142,7 @@ const server = createServer((req, res) => {
       headers: req.headers,
       body,
       socket,
-      closed: new Promise((r) => {
-        if (socket.destroyed) r();
-        else socket.once('close', r);
-      }),
+      closed: closedOf(socket),
     });
     const name = req.url?.split('/')[1] ?? '';
     const fixed = FIXED[name];
@@ -492,15 +506,18 @@ async function waitFor(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
 }
 
+const N = 2000;
+const CONCURRENCY = 20;
+
 test('2,000 calls leave no timers and no listeners on the caller signal', async () => {
   const clock = countingClock();
   const ctl = new AbortController();
+  // One signal shared by 20 concurrent attempts (as a batch runner's shutdown signal would be).
+  setMaxListeners(CONCURRENCY + 1, ctl.signal);
   const ok = client('json', { clock });
   const bad = client('rate', { clock });
   const stream = client('sse', { clock });
   const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-  const N = 2000;
-  const CONCURRENCY = 20;
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < N) {
