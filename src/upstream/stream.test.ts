@@ -86,6 +86,17 @@ test('a data payload with a top-level error throws stream_error after the events
   assert.equal(clock.pendingTimers, 0);
 });
 
+test('a top-level error key after other keys (OpenRouter) is an error; "error" as a value is not', async () => {
+  const { body, events } = setup();
+  body.write('data: {"id":"a","choices":[{"index":0,"finish_reason":"error"}]}\n\n');
+  body.write(
+    'data: {"id":"a","object":"chat.completion.chunk","error":{"code":"server_error","message":"Provider disconnected"},"choices":[]}\n\n',
+  );
+  const { got, error } = await collect(events);
+  assert.equal(got.length, 1);
+  assert.equal(assertUpstream(error, 'stream_error').message, 'Provider disconnected');
+});
+
 test('event: error throws stream_error, whatever its data', async () => {
   const { body, events } = setup();
   body.write(
@@ -125,7 +136,7 @@ test('idle: no event within idleMs, from the head on, throws idle_timeout and ab
   const pending = events.next();
   clock.advance(IDLE_MS);
   await assert.rejects(pending, isKind('idle_timeout'));
-  assert.equal(attempt.signal.aborted, true);
+  assert.equal(attempt.aborted, true);
   assert.equal(clock.pendingTimers, 0);
 });
 
@@ -176,7 +187,7 @@ test('the caller aborting drops queued events, aborts the request and throws Can
   body.write('data: a\n\n');
   await flush();
   caller.abort();
-  assert.equal(attempt.signal.aborted, true);
+  assert.equal(attempt.aborted, true);
   await assert.rejects(events.next(), CancelledError);
   assert.deepEqual(await events.next(), { value: undefined, done: true });
   assert.equal(clock.pendingTimers, 0);
@@ -187,7 +198,7 @@ test('abort() rejects a pending next() with CancelledError at once', async () =>
   const pending = events.next();
   events.abort();
   await assert.rejects(pending, CancelledError);
-  assert.equal(attempt.signal.aborted, true);
+  assert.equal(attempt.aborted, true);
 });
 
 test('return() aborts the request, settles a pending next() as done, and frees timers', async () => {
@@ -195,7 +206,7 @@ test('return() aborts the request, settles a pending next() as done, and frees t
   const pending = events.next();
   assert.deepEqual(await events.return(), { value: undefined, done: true });
   assert.deepEqual(await pending, { value: undefined, done: true });
-  assert.equal(attempt.signal.aborted, true);
+  assert.equal(attempt.aborted, true);
   assert.equal(clock.pendingTimers, 0);
   body.write('data: late\n\n');
   await flush();
@@ -209,7 +220,7 @@ test('breaking out of for-await calls return()', async () => {
     assert.equal(e.data, 'a');
     break;
   }
-  assert.equal(attempt.signal.aborted, true);
+  assert.equal(attempt.aborted, true);
 });
 
 test('backpressure: the body pauses at the high-water mark and resumes once drained', async () => {
@@ -225,7 +236,7 @@ test('after [DONE] the tail is drained; a tail that never ends is destroyed afte
   const { body, events, clock, attempt } = setup();
   body.write('data: [DONE]\n\n');
   assert.deepEqual(await events.next(), { value: undefined, done: true });
-  assert.equal(attempt.signal.aborted, false, 'a clean end keeps the connection');
+  assert.equal(attempt.aborted, false, 'a clean end keeps the connection');
   clock.advance(DRAIN_GRACE_MS);
   await flush();
   assert.equal(body.destroyed, true);
@@ -245,5 +256,5 @@ test('broken framing (a line over the limit) throws malformed_response and abort
   body.write(Buffer.alloc(17 * 1024 * 1024, 0x61));
   const { error } = await collect(events);
   assertUpstream(error, 'malformed_response');
-  assert.equal(attempt.signal.aborted, true);
+  assert.equal(attempt.aborted, true);
 });
