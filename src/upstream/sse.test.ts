@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SseParser } from './sse.js';
+import { SseParser, completeUtf8Length } from './sse.js';
 import type { SseEvent } from './types.js';
 
 const enc = new TextEncoder();
@@ -67,6 +67,41 @@ test('a \\r at the end of one chunk and \\n at the start of the next are one lin
     enc.encode('\r'),
   ]);
   assert.deepEqual(events, [{ data: 'a\nb' }]);
+});
+
+test('completeUtf8Length leaves a cut character for the next chunk', () => {
+  const euro = enc.encode('€'); // 3 bytes
+  const face = enc.encode('😀'); // 4 bytes
+  assert.equal(completeUtf8Length(enc.encode('ab')), 2);
+  assert.equal(completeUtf8Length(Uint8Array.of(0x61, ...euro.subarray(0, 1))), 1);
+  assert.equal(completeUtf8Length(Uint8Array.of(0x61, ...euro.subarray(0, 2))), 1);
+  assert.equal(completeUtf8Length(Uint8Array.of(0x61, ...euro)), 4);
+  assert.equal(completeUtf8Length(face.subarray(0, 3)), 0);
+  assert.equal(completeUtf8Length(face), 4);
+  assert.equal(completeUtf8Length(Uint8Array.of(0x61, 0xff)), 2, 'an invalid byte is not carried');
+  assert.equal(completeUtf8Length(new Uint8Array(0)), 0);
+});
+
+test('multi-byte text split at every byte decodes as a whole; a U+FEFF after the start stays', () => {
+  const text = 'data: h€llo 😀 \uFEFF wörld\n\n';
+  const bytes = enc.encode(text);
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    const { events } = parseChunks([bytes.subarray(0, cut), bytes.subarray(cut)]);
+    assert.deepEqual(events, [{ data: 'h€llo 😀 \uFEFF wörld' }], `cut at ${cut}`);
+  }
+  const bom = enc.encode('\uFEFF');
+  const { events } = parseChunks([enc.encode('data: a'), bom, enc.encode('\n\n')]);
+  assert.deepEqual(events, [{ data: 'a\uFEFF' }]);
+});
+
+test('an invalid or unfinished byte sequence becomes U+FFFD, never an exception', () => {
+  const { events, unfinished } = parseChunks([
+    Uint8Array.of(0x64, 0x61, 0x74, 0x61, 0x3a, 0x20, 0xff, 0x0a, 0x0a),
+    enc.encode('data: x'),
+    enc.encode('😀').subarray(0, 2),
+  ]);
+  assert.deepEqual(events, [{ data: '\uFFFD' }]);
+  assert.equal(unfinished, true);
 });
 
 // ---- property: any split of a valid byte stream yields the same events ----

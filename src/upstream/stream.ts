@@ -46,13 +46,16 @@ type Waiter = {
 };
 
 /**
- * True when `data` contains `"error"` (as a key or a value). Searches for `error"` and checks the
- * quote before it: V8 finds a pattern that starts with a rarer character about twice as fast as
- * one starting with `"`, which JSON is full of (~90 vs ~160 ns on a 200-byte chunk).
+ * True when `data` contains `"error"` (as a key or a value). Searches for `rror"` and checks the
+ * two characters before it: V8's search restarts at every match of the pattern's first character,
+ * and chunk JSON is full of `"` and `e` but has few `r` (~40 ns vs ~160 ns for `"error"` on a
+ * 200-byte chunk). Runs once per event, so it is on the hot path.
  */
 function mayHoldErrorKey(data: string): boolean {
-  for (let i = data.indexOf('error"'); i !== -1; i = data.indexOf('error"', i + 6)) {
-    if (data.charCodeAt(i - 1) === 34) return true;
+  for (let i = data.indexOf('rror"', 2); i !== -1; i = data.indexOf('rror"', i + 5)) {
+    if (data.charCodeAt(i - 1) === 101 /* e */ && data.charCodeAt(i - 2) === 34 /* " */) {
+      return true;
+    }
   }
   return false;
 }
