@@ -53,6 +53,13 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+function isEventStream(contentType: string): boolean {
+  return (
+    contentType.includes('text/event-stream') ||
+    contentType.toLowerCase().includes('text/event-stream')
+  );
+}
+
 function checkTimeouts(t: UpstreamTimeouts): UpstreamTimeouts {
   for (const [key, value] of Object.entries(t)) {
     if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
@@ -183,7 +190,7 @@ class OpenAIUpstream implements Upstream {
         return await this.#errorResult(req.deploymentId, res, startMs);
       }
       const contentType = headerValue(res.headers['content-type']);
-      if (contentType !== undefined && !contentType.includes('text/event-stream')) {
+      if (contentType !== undefined && !isEventStream(contentType)) {
         // A JSON (or HTML) 200 to a stream request: the upstream ignored `stream: true`.
         await readCapped(res.body, MAX_ERROR_BODY_BYTES);
         return this.#failure(

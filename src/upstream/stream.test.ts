@@ -213,6 +213,14 @@ test('return() aborts the request, settles a pending next() as done, and frees t
   assert.deepEqual(await events.next(), { value: undefined, done: true });
 });
 
+test('return() after an error the consumer has not seen yet: next() reports done', async () => {
+  const { body, events } = setup();
+  body.end('data: {"a":1}\n\n');
+  await flush();
+  await events.return();
+  assert.deepEqual(await events.next(), { value: undefined, done: true });
+});
+
 test('breaking out of for-await calls return()', async () => {
   const { body, events, attempt } = setup();
   body.write('data: a\n\ndata: b\n\n');

@@ -147,6 +147,8 @@ export class SseEventStream implements AsyncIterableIterator<SseEvent> {
       this.#terminal = end;
       this.#stopTimers();
       this.#attempt.abort('consumer'); // #onAbort sees #terminal set and leaves it alone.
+    } else if (end === DONE) {
+      this.#reported = true; // after return(), next() reports done, even over an unseen error
     }
     this.#wake();
   }
