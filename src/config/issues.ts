@@ -79,6 +79,7 @@ export const errorMap: z.core.$ZodErrorMap = (iss) => {
     case 'invalid_key':
       return iss.issues[0]?.message ?? 'invalid key';
     case 'invalid_format':
+      return iss.format === 'url' ? 'expected an http:// or https:// URL' : undefined;
     case 'not_multiple_of':
     case 'invalid_element':
     case 'custom':

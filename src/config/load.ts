@@ -14,6 +14,8 @@ import type { ParseConfigOptions, ResolvedConfig } from './types.js';
 
 /** Aliases a document may expand: enough for shared settings, too few for a "billion laughs". */
 const MAX_ALIAS_COUNT = 100;
+/** Syntax errors reported at most. */
+const MAX_SYNTAX_ERRORS = 5;
 
 /**
  * Parses YAML configuration text.
@@ -27,7 +29,8 @@ export function parseConfigText(yamlText: string, options?: ParseConfigOptions):
   const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, merge: true });
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
   if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e): ConfigIssue => ({
+    // One syntax slip makes the parser report every token after it; the first few tell the story.
+    const issues = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e): ConfigIssue => ({
       path: '',
       message: `YAML syntax: ${e.message}`,
       line: lineAt(e.pos[0]),

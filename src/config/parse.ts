@@ -44,7 +44,7 @@ export function collectConfig(
   input: unknown,
   env: Readonly<Record<string, string | undefined>>,
 ): CollectedConfig {
-  const interpolated = interpolateEnv(input, env);
+  const interpolated = interpolateEnv(withoutExtensions(input), env);
   const value = interpolated.value;
   let result = configSchema.safeParse(value, { error: errorMap });
   if (!result.success && coerceEnvScalars(value, result.error, interpolated.wholeReferences)) {
@@ -77,6 +77,15 @@ export function collectConfig(
   }));
   const config = result.success && scrubbed.length === 0 ? resolveConfig(result.data) : undefined;
   return { config, issues: scrubbed };
+}
+
+/**
+ * Top-level keys starting with `x-` are ignored, as in Docker Compose: a place to define YAML
+ * anchors (`x-strict: &strict { ... }`) that real settings then reuse.
+ */
+function withoutExtensions(input: unknown): unknown {
+  if (!isPlainObject(input)) return input;
+  return Object.fromEntries(Object.entries(input).filter(([k]) => !k.startsWith('x-')));
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;

@@ -83,7 +83,7 @@ const providerName = z.string().regex(/^[^/\s]+$/, {
 });
 
 const providerSchema = z.strictObject({
-  baseURL: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  baseURL: z.url({ protocol: /^https?$/ }),
   apiKey: name.optional(),
   rpm: count.optional(),
   tpm: count.optional(),
