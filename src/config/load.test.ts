@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
@@ -211,4 +211,13 @@ test('loadConfigFile reads a file; errors name the file', async () => {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the example in docs/configuration.md matches EXAMPLE and parses', async () => {
+  const docs = await readFile(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+  const block = /```yaml\n([\s\S]*?)```/.exec(docs)?.[1] ?? '';
+  // Prettier aligns comments differently in the docs; compare with runs of spaces collapsed.
+  const collapse = (text: string): string => text.replace(/ +/g, ' ');
+  assert.equal(collapse(block), collapse(EXAMPLE));
+  assert.equal(parseConfigText(block, { env }).models['gpt-4.1']?.fallbacks.length, 2);
 });
