@@ -196,3 +196,11 @@ test('provider names may not contain "/" (deployment ids are provider/model)', (
 test('an empty models mapping is reported', () => {
   assert.deepEqual(lines(issuesOf(withModels({}))), ['models: configure at least one model']);
 });
+
+test('a missing variable in a reference is one issue, not two', () => {
+  const input = withModels({ m: { deployments: [{ provider: '${P}' }], fallbacks: ['${F}'] } });
+  assert.deepEqual(lines(issuesOf(input, {})), [
+    'models.m.deployments[0].provider: environment variable P is not set',
+    'models.m.fallbacks[0]: environment variable F is not set',
+  ]);
+});

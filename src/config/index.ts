@@ -1,6 +1,7 @@
 export { parseConfig } from './parse.js';
 export { parseConfigText, loadConfigFile } from './load.js';
 export { redactConfig } from './redact.js';
+export { isResolvedConfig } from './resolve.js';
 export { configSchema, STRATEGIES, LOG_LEVELS } from './schema.js';
 export type { ConfigInput, BreakerInput, RetryInput, ModelInput } from './schema.js';
 export {

@@ -64,7 +64,9 @@ export const errorMap: z.core.$ZodErrorMap = (iss) => {
     case 'too_small':
       return tooSmall(iss.origin, iss.minimum, iss.inclusive);
     case 'too_big':
-      return `must be at most ${String(iss.maximum)}${iss.inclusive === false ? ' (exclusive)' : ''}`;
+      return iss.inclusive === false
+        ? `must be less than ${String(iss.maximum)}`
+        : `must be at most ${String(iss.maximum)}`;
     case 'unrecognized_keys': {
       const shape = (iss.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def
         ?.shape;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../core/errors.js';
 import type { ConfigIssue } from '../core/errors.js';
-import { parseConfig, redactConfig } from './index.js';
+import { isResolvedConfig, parseConfig, redactConfig } from './index.js';
 import type { ConfigInput } from './index.js';
 
 const FAKE_KEY = 'sk-test-4f9a8b7c6d5e4f3a2b1c';
@@ -424,4 +424,12 @@ test('redactConfig hides keys, credential headers, client keys and the admin key
   assert.equal(r.server.adminKey, '[redacted]');
   assert.equal(c.providers['holysheep']?.apiKey, FAKE_KEY, 'the original is untouched');
   assert.ok(Object.isFrozen(r.server));
+});
+
+test('a resolved configuration passes through parseConfig unchanged', () => {
+  const c = parseConfig(example(), { env });
+  assert.ok(isResolvedConfig(c));
+  assert.equal(parseConfig(c), c);
+  assert.ok(!isResolvedConfig(example()));
+  assert.ok(!isResolvedConfig(redactConfig(c)));
 });

@@ -11,7 +11,7 @@ import { errorMap, formatPath, fromZodIssues, scrub } from './issues.js';
 import type { RawIssue } from './issues.js';
 import { breakerProblems, checkInheritance, inheritanceLevels, retryProblems } from './merge.js';
 import { isPlainObject } from './plain.js';
-import { resolveConfig } from './resolve.js';
+import { isResolvedConfig, resolveConfig } from './resolve.js';
 import { configSchema } from './schema.js';
 import type { z } from 'zod';
 import type { ParseConfigOptions, ResolvedConfig } from './types.js';
@@ -26,11 +26,13 @@ export interface CollectedConfig {
  * Validates, interpolates and resolves a configuration object.
  *
  * @param input the configuration as written (see docs/configuration.md), e.g. from YAML or JSON.
+ *   A configuration this module already resolved is returned as is.
  * @returns the resolved, deeply frozen configuration.
  * @throws {ConfigError} listing every problem with its path; messages never contain a value taken
  *   from the environment.
  */
 export function parseConfig(input: unknown, options?: ParseConfigOptions): ResolvedConfig {
+  if (isResolvedConfig(input)) return input;
   const { config, issues } = collectConfig(input, options?.env ?? process.env);
   if (config) return config;
   throw new ConfigError(
@@ -50,13 +52,8 @@ export function collectConfig(
   if (!result.success && coerceEnvScalars(value, result.error, interpolated.wholeReferences)) {
     result = configSchema.safeParse(value, { error: errorMap });
   }
-  // A missing variable leaves an empty string behind; its schema complaint would be noise.
-  const envPaths = new Set(interpolated.issues.map((i) => JSON.stringify(i.path)));
   const issues: RawIssue[] = [
-    ...interpolated.issues,
-    ...(result.success ? [] : fromZodIssues(result.error.issues)).filter(
-      (i) => !envPaths.has(JSON.stringify(i.path)),
-    ),
+    ...(result.success ? [] : fromZodIssues(result.error.issues)),
     ...crossCheck(value),
   ];
   checkInheritance({
@@ -71,7 +68,13 @@ export function collectConfig(
     check: retryProblems,
     issues,
   });
-  const scrubbed = issues.map((i) => ({
+  // A missing variable leaves an empty string behind; any complaint about it would be noise.
+  const envPaths = new Set(interpolated.issues.map((i) => JSON.stringify(i.path)));
+  const all = [
+    ...interpolated.issues,
+    ...issues.filter((i) => !envPaths.has(JSON.stringify(i.path))),
+  ];
+  const scrubbed = all.map((i) => ({
     ...i,
     message: scrub(i.message, interpolated.substituted),
   }));

@@ -37,6 +37,15 @@ const asBreaker = (t: Tree): BreakerSettings => t as unknown as BreakerSettings;
 const asRetry = (t: Tree): RetrySettings => t as unknown as RetrySettings;
 const tree = (settings: object): Tree => settings as Tree;
 
+// Configurations this module built. A WeakSet rather than a brand property: the resolved object
+// stays plain data that prints and compares cleanly.
+const resolvedConfigs = new WeakSet<object>();
+
+/** True for a configuration returned by `parseConfig`, `parseConfigText` or `loadConfigFile`. */
+export function isResolvedConfig(value: unknown): value is ResolvedConfig {
+  return typeof value === 'object' && value !== null && resolvedConfigs.has(value);
+}
+
 /**
  * Builds the resolved configuration. Call only on input that passed the schema and the cross
  * checks (`parseConfig` does both); on anything else the result is unspecified.
@@ -76,6 +85,7 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
     cache: { ...DEFAULT_CACHE, ...withoutUndefined(input.cache ?? {}) },
     server: resolveServer(input.server),
   };
+  resolvedConfigs.add(resolved);
   return deepFreeze(resolved);
 }
 
