@@ -1,3 +1,18 @@
+/**
+ * The permit-based circuit breaker (DESIGN.md, "The breaker").
+ *
+ * Documented choices:
+ * - Rate trips compare with `>=`: `failures / calls >= failureRate` trips (so 5 of 10 trips at
+ *   0.5), and only once the window holds `minCalls` calls. A call is slow when its duration is
+ *   strictly longer than `slowCallMs`.
+ * - Jitter is upward only: an open period is never shorter than the configured (grown) base, nor
+ *   than any upstream Retry-After seen; a later, shorter Retry-After never shortens it.
+ * - A forced-open breaker rejects with `retryAfterMs` = {@link FORCED_OPEN_RETRY_AFTER_MS}.
+ * - A probe permit never recorded is reclaimed on the first `acquire()` after `permitTimeoutMs`
+ *   (no transition; counted in `snapshot().totals.expiredProbes`); its late record is ignored.
+ * - No timers anywhere: open → half-open happens on the first `acquire()` after the deadline.
+ * - `execute(fn, { fallback })` resolves to the fallback when refused: no error is built.
+ */
 export { CircuitBreaker } from './circuit-breaker.js';
 export type {
   BreakerEventSink,
