@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'deadline_exceeded',
   'cancelled',
   'upstream_error',
+  'request_rejected',
   'all_candidates_failed',
   'budget_exceeded',
   'config_invalid',
@@ -22,6 +23,7 @@ export const ERROR_CODES = [
   'invalid_request',
   'model_not_found',
   'invalid_api_key',
+  'internal_error',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -202,6 +204,46 @@ export class UpstreamError extends BreakerboxError {
       deploymentId: this.deploymentId,
       status: this.status,
       retryAfterMs: this.retryAfterMs,
+    };
+  }
+}
+
+/** An upstream error body in the OpenAI envelope. */
+export interface OpenAIErrorPayload {
+  readonly error: {
+    readonly message: string;
+    readonly type: string;
+    readonly param: string | null;
+    readonly code: string | null;
+  };
+}
+
+/**
+ * The upstream refused the caller's own request (400, 404, 413, 422, context length). Nothing is
+ * failed over and the deployment's breaker counts nothing; the gateway relays `status` and `body`
+ * unchanged, so on the wire the caller sees the provider's own error code.
+ */
+export class UpstreamRejectedError extends BreakerboxError {
+  readonly code = 'request_rejected' as const;
+  readonly status: number;
+  readonly body: OpenAIErrorPayload;
+  readonly deploymentId: string;
+
+  constructor(init: { status: number; body: OpenAIErrorPayload; deploymentId: string }) {
+    super(
+      `upstream ${init.deploymentId} rejected the request (HTTP ${init.status}): ${init.body.error.message}`,
+    );
+    this.status = init.status;
+    this.body = init.body;
+    this.deploymentId = init.deploymentId;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      status: this.status,
+      deploymentId: this.deploymentId,
+      upstreamCode: this.body.error.code,
     };
   }
 }

@@ -26,6 +26,7 @@ export {
   DeadlineExceededError,
   CancelledError,
   UpstreamError,
+  UpstreamRejectedError,
   AllCandidatesFailedError,
   BudgetExceededError,
   ConfigError,
@@ -34,5 +35,11 @@ export {
   ModelNotFoundError,
   InvalidApiKeyError,
 } from './errors.js';
-export type { ErrorCode, UpstreamErrorInit, AttemptRecord, ConfigIssue } from './errors.js';
+export type {
+  ErrorCode,
+  UpstreamErrorInit,
+  AttemptRecord,
+  ConfigIssue,
+  OpenAIErrorPayload,
+} from './errors.js';
 export type { Policy, PolicyContext, ExecuteOptions } from './policy/policy.js';

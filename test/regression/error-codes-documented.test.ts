@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { ERROR_CODES } from '../../src/core/index.js';
 
 const docs = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-const documented = new Set([...docs.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]));
+const documented = new Set([...docs.matchAll(/^\| `([a-z_]+)`\s+\|/gm)].map((m) => m[1]));
 
 test('every error code is documented in docs/errors.md', () => {
   const missing = ERROR_CODES.filter((c) => !documented.has(c));

@@ -1,0 +1,20 @@
+/** Telemetry: latency histograms and the stats behind `bb.stats()` and the dashboard. */
+export { LatencyHistogram } from './histogram.js';
+export type { LatencyHistogramJson, LatencySummary } from './histogram.js';
+export { StatsCollector, OTHER, MAX_REASONS } from './stats.js';
+export type {
+  AttemptResult,
+  AttemptInput,
+  RequestOutcome,
+  RequestInput,
+  TransitionInput,
+  TransitionRecord,
+  AttemptCounts,
+  TokenCounts,
+  DeploymentStats,
+  ModelStats,
+  StatsTotals,
+  FallbackFlow,
+  StatsSnapshot,
+  StatsCollectorOptions,
+} from './stats.js';
