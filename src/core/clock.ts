@@ -28,13 +28,25 @@ function abortReason(signal: AbortSignal): Error {
   );
 }
 
+/** Node's timers overflow past 2^31-1 ms (about 24.8 days) and fire at once; longer waits chain. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** The real clock: `performance.now()` for monotonic time, unref'd Node timers. */
 export const systemClock: Clock = {
   now: () => performance.now(),
   epochMs: () => Date.now(),
   setTimer(ms, fn) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    t.unref();
+    let t: ReturnType<typeof setTimeout>;
+    const arm = (left: number): void => {
+      const step = Math.min(Math.max(0, left), MAX_TIMER_MS);
+      t = setTimeout(() => {
+        if (left > MAX_TIMER_MS) arm(left - MAX_TIMER_MS);
+        else fn();
+      }, step);
+      t.unref();
+    };
+    if (ms === Infinity) return () => undefined;
+    arm(ms);
     return () => {
       clearTimeout(t);
     };

@@ -19,10 +19,15 @@ export interface ExecuteOptions {
   readonly deadlineMs?: number;
 }
 
-/** A resilience policy: runs `fn` under its rule and returns or throws what `fn` does. */
-export interface Policy {
+/**
+ * A resilience policy: runs `fn` under its rule and returns or throws what `fn` does.
+ *
+ * `F` is what the policy may return instead of `fn`'s result (a fallback's value); it is
+ * `never` for every policy that only passes results through, so `Policy` is `Policy<never>`.
+ */
+export interface Policy<F = never> {
   execute<T>(
     fn: (signal: AbortSignal, context: PolicyContext) => Promise<T>,
     options?: ExecuteOptions,
-  ): Promise<T>;
+  ): Promise<T | F>;
 }
