@@ -7,8 +7,7 @@ import type { Clock } from '../core/index.js';
 import { BatchStats } from './batch-stats.js';
 import type { ProgressSnapshot } from './batch-stats.js';
 import type { LineSet } from './id-table.js';
-import type { JournalWriter } from './journal.js';
-import { readLines } from './line-reader.js';
+import type { InputLine } from './line-reader.js';
 import { formatErrorLine, formatHttpLine } from './result-line.js';
 import { TaskPool } from './task-pool.js';
 import type { LineExecutor, LineOutcome } from './target.js';
@@ -20,16 +19,25 @@ const MIN_WAIT_MS = 50;
 /** One wait for capacity never exceeds this; the line is then tried again, ms. */
 const MAX_ONE_WAIT_MS = 30_000;
 
+/** Where result lines go: the journal files, or a queue for {@link runLines}. */
+export interface ResultSink {
+  /**
+   * Takes one complete result line (ending in `\n`): `ok` for a 2xx result, which belongs in
+   * the output file, else the error file. Must be durable enough before it returns (journal).
+   */
+  write(ok: boolean, line: string): void;
+}
+
 /** Everything the loop needs, prepared by runBatch. */
 export interface BatchRunInit {
-  readonly input: string;
+  /** The input lines, in order (a file reader stops when `stop` aborts). */
+  readonly lines: AsyncIterable<InputLine>;
   readonly batchId: string;
-  readonly totalLines: number;
+  /** Lines in the input, when known (progress, presizing the duplicate table). */
+  readonly totalLines: number | undefined;
   /** Lines already done (from the journal); never sent again. */
-  readonly done: LineSet;
-  readonly output: JournalWriter;
-  /** The error journal (the output writer itself when errors go to the output). */
-  readonly errors: JournalWriter;
+  readonly done: LineSet | undefined;
+  readonly sink: ResultSink;
   readonly executor: LineExecutor;
   readonly concurrency: number;
   /** Stop reading when aborted (SIGINT/SIGTERM). */
@@ -60,7 +68,7 @@ export class BatchRun {
   constructor(init: BatchRunInit) {
     this.#init = init;
     this.#pool = new TaskPool(init.concurrency);
-    this.#validator = new LineValidator(init.totalLines);
+    this.#validator = new LineValidator(init.totalLines ?? 0);
     this.#waitSignal = AbortSignal.any([init.stop, this.#abortInFlight.signal]);
     this.#startedMs = init.clock.now();
   }
@@ -104,11 +112,17 @@ export class BatchRun {
     }
     if (this.fatal) this.#abortInFlight.abort();
     if (this.#init.stop.aborted) {
-      const cancel = this.#init.clock.setTimer(this.#init.graceMs, () => {
-        this.#abortInFlight.abort();
-      });
+      // A sleep (not an unref'd timer): the grace period must hold the process open.
+      const drained = new AbortController();
+      const grace = this.#init.clock.sleep(this.#init.graceMs, drained.signal).then(
+        () => {
+          this.#abortInFlight.abort();
+        },
+        () => undefined,
+      );
       await this.#pool.drain();
-      cancel();
+      drained.abort();
+      await grace;
     } else {
       await this.#pool.drain();
     }
@@ -116,11 +130,12 @@ export class BatchRun {
 
   async #readAll(): Promise<void> {
     const { stop, done } = this.#init;
-    for await (const line of readLines(this.#init.input, { signal: stop })) {
+    for await (const line of this.#init.lines) {
+      if (stop.aborted) return;
       // Every line is validated, done or not: verdicts depend on the lines before (duplicates,
       // the endpoint), and must be the same in every run.
       const checked = this.#validator.check(line);
-      if (done.has(line.lineNo)) {
+      if (done?.has(line.lineNo) === true) {
         this.stats.skippedDone++;
         continue;
       }
@@ -128,7 +143,8 @@ export class BatchRun {
         this.stats.blank++;
       } else if (checked.kind === 'invalid') {
         const { lineNo, customId, message, param } = checked;
-        this.#init.errors.append(
+        this.#init.sink.write(
+          false,
           formatErrorLine(
             this.#init.batchId,
             { lineNo, customId },
@@ -186,7 +202,8 @@ export class BatchRun {
     const { batchId } = this.#init;
     const at = { lineNo: line.lineNo, customId: line.customId };
     if (outcome.type === 'error') {
-      this.#init.errors.append(
+      this.#init.sink.write(
+        false,
         formatErrorLine(batchId, at, { code: outcome.code, message: outcome.message }),
       );
       this.stats.recordLine(outcome.meta, false, outcome.code);
@@ -199,7 +216,7 @@ export class BatchRun {
       bodyText: outcome.bodyText,
       body: outcome.body,
     });
-    (ok ? this.#init.output : this.#init.errors).append(text);
+    this.#init.sink.write(ok, text);
     this.stats.recordLine(
       outcome.meta,
       ok,

@@ -173,8 +173,18 @@ export class BatchStats {
     const out: Record<string, ModelReport> = {};
     for (const [name, m] of this.#models) {
       const [p50 = null, p99 = null] = m.latency.count > 0 ? m.latency.quantiles([0.5, 0.99]) : [];
-      const { latency: _latency, ...counts } = m;
-      out[name] = { ...counts, latencyMs: { p50, p99 } };
+      out[name] = {
+        lines: m.lines,
+        succeeded: m.succeeded,
+        failed: m.failed,
+        fallbackUsed: m.fallbackUsed,
+        circuitTrips: m.circuitTrips,
+        promptTokens: m.promptTokens,
+        completionTokens: m.completionTokens,
+        costUsd: m.costUsd,
+        costIfRequestedUsd: m.costIfRequestedUsd,
+        latencyMs: { p50, p99 },
+      };
     }
     return out;
   }

@@ -81,4 +81,3 @@ export function engineExecutor(engine: BatchEngine, clock: Clock): LineExecutor 
     close: () => Promise.resolve(),
   };
 }
-

@@ -17,6 +17,7 @@ import { LineSet } from './id-table.js';
 import { scanInput } from './input-scan.js';
 import type { InputFingerprint } from './input-scan.js';
 import { JournalWriter, scanJournal } from './journal.js';
+import { readLines } from './line-reader.js';
 import { silentProgress } from './progress.js';
 import type { BatchProgress } from './progress.js';
 import { buildReport, writeReport } from './report.js';
@@ -130,16 +131,20 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchResult> {
   const errors = p.errors === null ? output : new JournalWriter(p.errors, sync);
   const concurrency = options.concurrency ?? 20;
   const executor = createExecutor(options.target, concurrency, clock);
+  const stop = options.signal ?? new AbortController().signal;
   const run = new BatchRun({
-    input: p.input,
+    lines: readLines(p.input, { signal: stop }),
     batchId: p.batchId,
     totalLines: p.fingerprint.lineCount,
     done: p.done,
-    output,
-    errors,
+    sink: {
+      write: (ok, line) => {
+        (ok ? output : errors).append(line);
+      },
+    },
     executor,
     concurrency,
-    stop: options.signal ?? new AbortController().signal,
+    stop,
     graceMs: options.graceMs ?? 10_000,
     maxWaitMs: options.maxWaitMs ?? 300_000,
     clock,
@@ -197,6 +202,7 @@ function watchTrips(target: BatchTarget, run: BatchRun): Disposable | undefined 
   if (target.kind !== 'engine') return undefined;
   const { engine } = target;
   return engine.on('transition', (t) => {
-    if (t.to === 'open') run.stats.recordTrip(t.deployment, engine.deployments.get(t.deployment)?.model);
+    if (t.to === 'open')
+      run.stats.recordTrip(t.deployment, engine.deployments.get(t.deployment)?.model);
   });
 }

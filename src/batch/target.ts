@@ -106,7 +106,11 @@ export function failedMeta(body: Record<string, unknown>, durationMs: number): L
 }
 
 /** Skip reasons that clear by themselves within minutes (unlike a spent daily budget). */
-const TRANSIENT_SKIPS: ReadonlySet<string> = new Set(['breaker_open', 'rate_limited', 'bulkhead_full']);
+const TRANSIENT_SKIPS: ReadonlySet<string> = new Set([
+  'breaker_open',
+  'rate_limited',
+  'bulkhead_full',
+]);
 
 /**
  * When a failure made no upstream call at all (every attempt a transient skip), how long until
@@ -114,12 +118,17 @@ const TRANSIENT_SKIPS: ReadonlySet<string> = new Set(['breaker_open', 'rate_limi
  * @param attempts the failure's attempt records (`AttemptRecord[]`, possibly from JSON)
  * @param retryAfterMs the failure's own hint, ms
  */
-export function admitAfterSkips(attempts: unknown, retryAfterMs: number | undefined): number | undefined {
+export function admitAfterSkips(
+  attempts: unknown,
+  retryAfterMs: number | undefined,
+): number | undefined {
   if (!Array.isArray(attempts) || attempts.length === 0) return undefined;
   const allSkipped = attempts.every((a: unknown) => {
     const { result, reason } = (a ?? {}) as { result?: unknown; reason?: unknown };
     return result === 'skipped' && typeof reason === 'string' && TRANSIENT_SKIPS.has(reason);
   });
   if (!allSkipped) return undefined;
-  return retryAfterMs !== undefined && Number.isFinite(retryAfterMs) ? Math.max(0, retryAfterMs) : 1000;
+  return retryAfterMs !== undefined && Number.isFinite(retryAfterMs)
+    ? Math.max(0, retryAfterMs)
+    : 1000;
 }

@@ -24,7 +24,12 @@ export interface UrlTargetOptions {
 }
 
 /** Socket errors meaning the gateway is not there (yet): wait and try the line again. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
 const UNREACHABLE_WAIT_MS = 1000;
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -55,7 +60,12 @@ interface Answer {
   readonly text: string;
 }
 
-function outcomeOf(answer: Answer, req: LineRequest, prices: PriceTable, durationMs: number): LineOutcome {
+function outcomeOf(
+  answer: Answer,
+  req: LineRequest,
+  prices: PriceTable,
+  durationMs: number,
+): LineOutcome {
   const { statusCode, headers, text } = answer;
   const body = parse(text);
   const ok = statusCode >= 200 && statusCode < 300;
@@ -116,8 +126,13 @@ async function send(
 }
 
 /** An executor over a gateway URL. */
-export function urlExecutor(options: UrlTargetOptions, concurrency: number, clock: Clock): LineExecutor {
-  const owned = options.dispatcher === undefined ? new Agent({ connections: concurrency }) : undefined;
+export function urlExecutor(
+  options: UrlTargetOptions,
+  concurrency: number,
+  clock: Clock,
+): LineExecutor {
+  const owned =
+    options.dispatcher === undefined ? new Agent({ connections: concurrency }) : undefined;
   const dispatcher = options.dispatcher ?? (owned as Agent);
   const base = options.baseURL.replace(/\/+$/, '');
   const prices = options.prices ?? DEFAULT_PRICES;
@@ -136,7 +151,8 @@ export function urlExecutor(options: UrlTargetOptions, concurrency: number, cloc
           code: 'gateway_unreachable',
           message: `POST ${url}: ${reason}`,
           meta: failedMeta(req.body, clock.now() - startedMs),
-          admitAfterMs: typeof code === 'string' && UNREACHABLE.has(code) ? UNREACHABLE_WAIT_MS : undefined,
+          admitAfterMs:
+            typeof code === 'string' && UNREACHABLE.has(code) ? UNREACHABLE_WAIT_MS : undefined,
         };
       }
     },
