@@ -86,3 +86,17 @@ test('the writer appends whole lines and they read back as done', async () => {
   assert.equal(scan.lines, 5);
   assert.equal(done.size, 5);
 });
+
+test('a result line far larger than the head buffer reads back as done', async () => {
+  const path = fresh();
+  const big = formatHttpLine(
+    B,
+    { lineNo: 1, customId: 'big' },
+    { statusCode: 200, requestId: 'r', body: { data: 'x'.repeat(200_000) } },
+  );
+  writeFileSync(path, big + ok(2));
+  const done = new LineSet();
+  const scan = await scanJournal(path, { batchId: B, maxLineNo: 10, done });
+  assert.equal(scan.lines, 2);
+  assert.equal(scan.truncatedBytes, 0);
+});

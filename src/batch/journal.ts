@@ -19,6 +19,10 @@ import type { LineSet } from './id-table.js';
 import { readLines } from './line-reader.js';
 import { parseResultHead } from './result-line.js';
 
+/** Bytes of each journal line read back: the id, the custom_id (≤ 1,024 chars) and the status. */
+const HEAD_BYTES = 16 * 1024;
+const CLOSING_BRACE = 0x7d;
+
 /** What reading a journal file found. */
 export interface JournalScan {
   /** Result lines of this batch found complete. */
@@ -60,10 +64,12 @@ export async function scanJournal(path: string, options: ScanOptions): Promise<J
     let firstBadLine = 0;
     let lines = 0;
     let succeeded = 0;
-    for await (const line of readLines(path)) {
+    // Only each line's head is decoded: a result line of any size (a big embeddings answer)
+    // costs HEAD_BYTES of memory here.
+    for await (const line of readLines(path, { headBytes: HEAD_BYTES })) {
       const end = offset + line.sizeBytes + 1;
-      const complete = end <= sizeBytes && line.text !== undefined;
-      const head = complete ? parseResultHead(line.text) : undefined;
+      const complete = end <= sizeBytes && line.lastByte === CLOSING_BRACE;
+      const head = complete && line.text !== undefined ? parseResultHead(line.text) : undefined;
       const ok =
         head !== undefined &&
         head.batchId === options.batchId &&

@@ -76,3 +76,18 @@ test('readLines reads a file in small chunks', async () => {
   assert.equal(lines[499]!.text, '{"n":499}');
   assert.equal(lines[499]!.lineNo, 500);
 });
+
+test('headBytes decodes only the head of each line, of any length, and reports the last byte', async () => {
+  const long = 'h'.repeat(8) + 'x'.repeat(100) + '}';
+  const lines = await collect(
+    splitLines(chunksOf(long.slice(0, 50), long.slice(50) + '\nab\r\n', '\n'), { headBytes: 8 }),
+  );
+  assert.deepEqual(
+    lines.map((l) => [l.text, l.sizeBytes, l.lastByte]),
+    [
+      ['hhhhhhhh', long.length, 0x7d],
+      ['ab', 3, 0x0d],
+      ['', 0, -1],
+    ],
+  );
+});

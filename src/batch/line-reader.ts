@@ -9,16 +9,26 @@ import { createReadStream } from 'node:fs';
 export interface InputLine {
   /** 1-based line number in the file. */
   readonly lineNo: number;
-  /** The line's text, or undefined when it was longer than `maxLineBytes` (then skipped). */
+  /**
+   * The line's text; undefined when it was longer than `maxLineBytes` (then skipped). With
+   * `headBytes`, only the line's first `headBytes` bytes.
+   */
   readonly text: string | undefined;
   /** The line's length in bytes, without the newline. */
   readonly sizeBytes: number;
+  /** The line's last byte (a `\r` included), -1 for an empty line. */
+  readonly lastByte?: number;
 }
 
 /** Options of {@link readLines}. */
 export interface ReadLinesOptions {
   /** Lines longer than this are not decoded (their `text` is undefined). @default 64 MiB */
   readonly maxLineBytes?: number;
+  /**
+   * Decode only each line's first `headBytes` bytes, whatever its length (for reading result
+   * heads: a line of any size costs this much memory). Overrides `maxLineBytes`.
+   */
+  readonly headBytes?: number;
   /** Bytes read per chunk. @default 256 KiB */
   readonly chunkBytes?: number;
   /** Stops reading (the iteration ends early) when aborted. */
@@ -29,6 +39,51 @@ const NEWLINE = 0x0a;
 const CR = 0x0d;
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
+/** The line being assembled across chunks. */
+class PartialLine {
+  /** Kept bytes (at most the limit); dropped once the line is known to be too long. */
+  parts: Buffer[] = [];
+  keptBytes = 0;
+  sizeBytes = 0;
+  lastByte = -1;
+  tooLong = false;
+
+  constructor(
+    readonly limitBytes: number,
+    readonly headOnly: boolean,
+  ) {}
+
+  add(piece: Buffer, copy: boolean): void {
+    if (piece.length === 0) return;
+    this.sizeBytes += piece.length;
+    this.lastByte = piece[piece.length - 1] as number;
+    if (this.tooLong) return;
+    const room = this.limitBytes - this.keptBytes;
+    if (piece.length > room) {
+      if (!this.headOnly) {
+        // An endless line must not grow memory: keep only its size from here on.
+        this.tooLong = true;
+        this.parts = [];
+        return;
+      }
+      piece = piece.subarray(0, room);
+      this.tooLong = true;
+    }
+    // Copy a piece the stream may reuse; a subarray would also pin the whole chunk.
+    this.parts.push(copy ? Buffer.from(piece) : piece);
+    this.keptBytes += piece.length;
+  }
+
+  /** The text, or undefined for a line too long to decode. */
+  text(isFirst: boolean): string | undefined {
+    if (this.tooLong && !this.headOnly) return undefined;
+    const whole = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts);
+    const end = !this.tooLong && whole[whole.length - 1] === CR ? whole.length - 1 : whole.length;
+    const text = whole.toString('utf8', 0, end);
+    return isFirst && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  }
+}
+
 /**
  * Splits a byte stream into lines. Works over any async iterable of buffers so it can be tested
  * without files; {@link readLines} feeds it a file stream.
@@ -37,53 +92,37 @@ export async function* splitLines(
   chunks: AsyncIterable<Buffer>,
   options: Omit<ReadLinesOptions, 'chunkBytes'> = {},
 ): AsyncGenerator<InputLine> {
-  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const headOnly = options.headBytes !== undefined;
+  const limitBytes = options.headBytes ?? options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const signal = options.signal;
   let lineNo = 0;
-  // The current partial line: pieces of earlier chunks. Dropped (kept only as a size) once the
-  // line is known to be too long, so an endless line cannot grow memory.
-  let carry: Buffer[] = [];
-  let carryBytes = 0;
-  let oversized = false;
-  const emit = (tail: Buffer): InputLine => {
+  let line = new PartialLine(limitBytes, headOnly);
+  const emit = (): InputLine => {
     lineNo++;
-    const sizeBytes = carryBytes + tail.length;
-    let text: string | undefined;
-    if (!oversized && sizeBytes <= maxLineBytes) {
-      const whole = carry.length === 0 ? tail : Buffer.concat([...carry, tail], sizeBytes);
-      const end =
-        whole.length > 0 && whole[whole.length - 1] === CR ? whole.length - 1 : whole.length;
-      text = whole.toString('utf8', 0, end);
-      if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    carry = [];
-    carryBytes = 0;
-    oversized = false;
-    return { lineNo, text, sizeBytes };
+    const text = line.text(lineNo === 1);
+    const out = { lineNo, text, sizeBytes: line.sizeBytes, lastByte: line.lastByte };
+    line = new PartialLine(limitBytes, headOnly);
+    return out;
   };
+  let hasPartial = false;
   for await (const chunk of chunks) {
     if (signal?.aborted) return;
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, start);
       if (nl === -1) break;
-      yield emit(chunk.subarray(start, nl));
+      line.add(chunk.subarray(start, nl), false);
+      hasPartial = false;
+      yield emit();
       if (signal?.aborted) return;
       start = nl + 1;
     }
     if (start < chunk.length) {
-      const rest = chunk.subarray(start);
-      carryBytes += rest.length;
-      if (oversized || carryBytes > maxLineBytes) {
-        oversized = true;
-        carry = [];
-      } else {
-        // Copy: the stream may reuse its buffer, and a subarray would pin the whole chunk.
-        carry.push(Buffer.from(rest));
-      }
+      line.add(chunk.subarray(start), true);
+      hasPartial = true;
     }
   }
-  if (carryBytes > 0 || oversized) yield emit(Buffer.alloc(0));
+  if (hasPartial) yield emit();
 }
 
 /**

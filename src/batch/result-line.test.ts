@@ -52,6 +52,8 @@ test('parseResultHead rejects torn, foreign and tricky lines', () => {
   const good = formatErrorLine(B, { lineNo: 5, customId: 'x\\",' }, { code: 'c', message: 'm' });
   assert.equal(parseResultHead(good.trimEnd())?.lineNo, 5);
   assert.equal(parseResultHead(good.slice(0, 30)), undefined);
+  // The head is enough: a line cut after its status still parses (completeness is checked apart).
+  assert.equal(parseResultHead(good.slice(0, 120))?.lineNo, 5);
   assert.equal(parseResultHead('{"id":"batch_req_abc","custom_id":"a"}'), undefined);
   assert.equal(parseResultHead('\u0000\u0000\u0000'), undefined);
   assert.equal(parseResultHead(good.trimEnd().replace('_5"', '_0"')), undefined);

@@ -93,9 +93,11 @@ function skipIdValue(text: string, at: number): number {
   return -1;
 }
 
-/** Reads the head of a journal line this runner wrote; undefined when it is not one. */
+/**
+ * Reads the head of a journal line this runner wrote (the line's first bytes are enough);
+ * undefined when it is not one. Whether the line is complete is the caller's to check.
+ */
 export function parseResultHead(text: string): ResultHead | undefined {
-  if (!text.endsWith('}')) return undefined;
   const m = ID_PREFIX.exec(text);
   if (!m) return undefined;
   const after = skipIdValue(text, m[0].length);

@@ -81,6 +81,7 @@ export async function* runLines(
   const stop = new AbortController();
   const onAbort = (): void => {
     stop.abort();
+    notify();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   // Input is pulled only while few results wait: a slow consumer slows the batch.

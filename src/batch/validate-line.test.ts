@@ -72,6 +72,19 @@ test('an id used by an invalid line is taken: a later line with it is a duplicat
   assert.equal(second.customId, null);
 });
 
+test('a streaming body is refused: a batch result is one JSON answer', () => {
+  const line = JSON.stringify({
+    custom_id: 's',
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: 'm', messages: [], stream: true },
+  });
+  const r = new LineValidator().check({ lineNo: 1, text: line, sizeBytes: line.length });
+  assert.ok(r.kind === 'invalid');
+  assert.equal(r.param, 'body.stream');
+  assert.equal(r.customId, 's');
+});
+
 test('an over-long line (no text) is invalid; the message never quotes the line', () => {
   const v = new LineValidator();
   const r = v.check({ lineNo: 4, text: undefined, sizeBytes: 99 });

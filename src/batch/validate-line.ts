@@ -48,6 +48,9 @@ export interface BlankLine {
 
 export type CheckedLine = RequestLine | InvalidLine | BlankLine;
 
+/** Longest custom_id accepted (the journal reads ids back from each result line's head). */
+export const MAX_CUSTOM_ID_CHARS = 1024;
+
 const ENDPOINTS: ReadonlySet<string> = new Set(Object.keys(ROUTE_OF));
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -108,6 +111,9 @@ export class LineValidator {
         id === undefined ? 'is missing' : `must be a non-empty string, got ${describe(id)}`;
       return invalid(`custom_id ${got}`, 'custom_id');
     }
+    if (id.length > MAX_CUSTOM_ID_CHARS) {
+      return invalid(`custom_id is longer than ${MAX_CUSTOM_ID_CHARS} characters`, 'custom_id');
+    }
     const firstLine = this.#ids.claim(id, lineNo);
     if (firstLine !== 0) {
       return invalid(
@@ -134,6 +140,13 @@ export class LineValidator {
     }
     if (!isObject(value.body)) {
       return invalid(`body must be a JSON object, got ${describe(value.body)}`, 'body', id);
+    }
+    if (value.body.stream === true) {
+      return invalid(
+        'body.stream must not be true: a batch line gets one JSON answer',
+        'body.stream',
+        id,
+      );
     }
     return { kind: 'request', lineNo, customId: id, endpoint, body: value.body };
   }
