@@ -3,6 +3,7 @@
  * journal scan) and teardown live in run-batch.ts.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../core/index.js';
 import { BatchStats } from './batch-stats.js';
 import type { ProgressSnapshot } from './batch-stats.js';
@@ -70,6 +71,9 @@ export class BatchRun {
     this.#pool = new TaskPool(init.concurrency);
     this.#validator = new LineValidator(init.totalLines ?? 0);
     this.#waitSignal = AbortSignal.any([init.stop, this.#abortInFlight.signal]);
+    // Every in-flight line listens on these (the engine's deadline, a wait for capacity): as
+    // many listeners as lines in flight is expected, not a leak.
+    setMaxListeners(0, this.#abortInFlight.signal, this.#waitSignal);
     this.#startedMs = init.clock.now();
   }
 

@@ -80,13 +80,14 @@ test('stats: per-model counts, p50/p99, bounded model names; report and summary'
   for (let i = 0; i < MAX_MODELS + 5; i++)
     s.recordLine({ ...meta, requestedModel: `m${i}` }, true, null);
   const m = s.models()['gpt-4.1'];
-  assert.equal(m?.lines, 100);
-  assert.equal(m?.succeeded, 99);
-  assert.equal(m?.failed, 1);
-  assert.equal(m?.fallbackUsed, 99);
-  assert.equal(m?.circuitTrips, 1);
-  assert.ok(Math.abs((m?.latencyMs.p50 ?? 0) - 50) <= 1);
-  assert.ok(Math.abs((m?.latencyMs.p99 ?? 0) - 98) <= 2);
+  assert.ok(m !== undefined);
+  assert.equal(m.lines, 100);
+  assert.equal(m.succeeded, 99);
+  assert.equal(m.failed, 1);
+  assert.equal(m.fallbackUsed, 99);
+  assert.equal(m.circuitTrips, 1);
+  assert.ok(Math.abs((m.latencyMs.p50 ?? 0) - 50) <= 1);
+  assert.ok(Math.abs((m.latencyMs.p99 ?? 0) - 98) <= 2);
   assert.equal(Object.keys(s.models()).length, MAX_MODELS + 1);
   assert.ok((s.models()[OTHER_MODEL]?.lines ?? 0) > 0);
   assert.equal(s.deployments()['sim/gpt-4.1']?.circuitTrips, 1);

@@ -133,8 +133,8 @@ test('2xx to the output, the rest to the error file; report and progress add up'
   assert.ok(out.every((r) => r.response?.status_code === 200 && r.error === null));
   const err = rows(p.errors);
   assert.deepEqual(err.map((r) => [r.custom_id, r.response?.status_code ?? r.error?.code]).sort(), [
-    ['b', 502],
     [null, 'invalid_request'],
+    ['b', 502],
   ]);
   const r = result.report;
   assert.deepEqual(
@@ -300,4 +300,27 @@ test('runLines yields every result once, invalid ones included', async () => {
   assert.equal(out.length, 3);
   assert.deepEqual(out.map((l) => l.custom_id).sort(), ['x', 'y', null].sort());
   assert.equal(out.find((l) => l.custom_id === null)?.error?.line, 3);
+});
+
+test('a second run on the same output while one is running is refused', async () => {
+  const p = paths();
+  writeInput(p.input, [request('a')]);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const slow = fake(async (req) => {
+    started();
+    await gate;
+    return answer(req);
+  });
+  const first = runBatch({ ...p, target: { kind: 'executor', executor: slow.executor } });
+  await running;
+  await assert.rejects(
+    runBatch({ ...p, target: { kind: 'executor', executor: slow.executor } }),
+    (e: unknown) => e instanceof BatchError && e.reason === 'batch_conflict',
+  );
+  release();
+  assert.equal((await first).status, 'completed');
+  assert.equal(rows(p.output).length, 1);
 });

@@ -22,6 +22,7 @@ import { silentProgress } from './progress.js';
 import type { BatchProgress } from './progress.js';
 import { buildReport, writeReport } from './report.js';
 import type { BatchReport, BatchRunStatus } from './report.js';
+import { lockOutput } from './output-lock.js';
 import { openState } from './state-file.js';
 import { createExecutor } from './targets.js';
 import type { BatchTarget } from './targets.js';
@@ -117,9 +118,19 @@ async function prepare(options: RunBatchOptions): Promise<Prepared> {
 /**
  * Runs (or resumes) a batch.
  * @throws BatchError the batch could not run: unreadable input, an output of another batch
- *   (`batch_conflict`; pass `overwrite`), a damaged journal, a write failure (`batch_io`)
+ *   or one another run is writing (`batch_conflict`; `overwrite` helps only the former), a
+ *   damaged journal (`journal_corrupt`), a write failure (`batch_io`)
  */
 export async function runBatch(options: RunBatchOptions): Promise<BatchResult> {
+  const release = lockOutput(resolve(options.output));
+  try {
+    return await runLocked(options);
+  } finally {
+    release();
+  }
+}
+
+async function runLocked(options: RunBatchOptions): Promise<BatchResult> {
   const clock = options.clock ?? systemClock;
   const startedAtEpochMs = clock.epochMs();
   const p = await prepare(options);

@@ -110,9 +110,9 @@ export async function* runLines(
     maxWaitMs: options.maxWaitMs ?? 300_000,
     clock,
   });
-  let finished = false;
+  const state = { finished: false };
   const running = run.run().finally(() => {
-    finished = true;
+    state.finished = true;
     notify();
   });
   try {
@@ -121,7 +121,7 @@ export async function* runLines(
       if (next !== undefined) {
         notify();
         yield next;
-      } else if (finished) {
+      } else if (state.finished) {
         break;
       } else {
         await waitFor();

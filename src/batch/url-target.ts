@@ -131,9 +131,8 @@ export function urlExecutor(
   concurrency: number,
   clock: Clock,
 ): LineExecutor {
-  const owned =
-    options.dispatcher === undefined ? new Agent({ connections: concurrency }) : undefined;
-  const dispatcher = options.dispatcher ?? (owned as Agent);
+  const dispatcher = options.dispatcher ?? new Agent({ connections: concurrency });
+  const owned = options.dispatcher === undefined ? dispatcher : undefined;
   const base = options.baseURL.replace(/\/+$/, '');
   const prices = options.prices ?? DEFAULT_PRICES;
   return {
