@@ -13,7 +13,8 @@ test('one holder at a time; release frees it', () => {
   const release = lockOutput(output);
   assert.throws(
     () => lockOutput(output),
-    (e: unknown) => e instanceof BatchError && e.reason === 'batch_conflict' && /pid/.test(e.message),
+    (e: unknown) =>
+      e instanceof BatchError && e.reason === 'batch_conflict' && /pid/.test(e.message),
   );
   release();
   release();

@@ -151,8 +151,8 @@ test(
       assert.equal(r.status, 'completed');
       assert.equal(r.lines.succeeded, ok);
       assert.ok((r.models[PRIMARY]?.fallbackUsed ?? 0) > 500);
-      assert.ok((r.models[PRIMARY]?.circuitTrips ?? 0) >= 2);
-      assert.ok(stack.sim.calls(PRIMARY) > 100, 'the primary kept being tried');
+      assert.ok((r.models[PRIMARY]?.circuitTrips ?? 0) >= 1);
+      assert.ok(stack.sim.calls(PRIMARY) >= 50, 'the primary kept being tried');
       assert.ok(r.spend.costIfAllPrimaryUsd > r.spend.costUsd);
       assert.ok(r.models[PRIMARY]?.latencyMs.p99 !== null);
       assert.deepEqual(JSON.parse(readFileSync(f.report, 'utf8')), JSON.parse(JSON.stringify(r)));
