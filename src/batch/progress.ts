@@ -76,7 +76,7 @@ export function barProgress(stream: NodeJS.WritableStream): BatchProgress {
     {
       stream,
       format:
-        '{bar} {percentage}% {value}/{total} | {rate}/s | eta {eta} | ok {ok} ' +
+        '{bar} {percentage}% {value}/{total} | {rate}/s | eta {etaText} | ok {ok} ' +
         'fallback {fallbacks} failed {failed} invalid {invalid} | {spend}',
       hideCursor: true,
       fps: 5,
@@ -85,7 +85,7 @@ export function barProgress(stream: NodeJS.WritableStream): BatchProgress {
   );
   const payload = (s: ProgressSnapshot): Record<string, string | number> => ({
     rate: s.ratePerSec.toFixed(1),
-    eta: formatEta(s),
+    etaText: formatEta(s),
     ok: s.succeeded,
     fallbacks: s.fallbacks,
     failed: s.failed,

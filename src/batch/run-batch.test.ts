@@ -324,3 +324,19 @@ test('a second run on the same output while one is running is refused', async ()
   assert.equal((await first).status, 'completed');
   assert.equal(rows(p.output).length, 1);
 });
+
+test('bad options are refused before anything is written', async () => {
+  const p = paths();
+  writeInput(p.input, [request('a')]);
+  const target = fake((req) => answer(req));
+  await assert.rejects(
+    runBatch({ ...p, target: { kind: 'executor', executor: target.executor }, concurrency: 0 }),
+    (e: unknown) => e instanceof BatchError && e.reason === 'batch_options',
+  );
+  await assert.rejects(
+    runBatch({ ...p, output: p.input, target: { kind: 'executor', executor: target.executor } }),
+    (e: unknown) => e instanceof BatchError && e.reason === 'batch_options',
+  );
+  assert.equal(existsSync(p.output), false);
+  assert.equal(target.calls.length, 0);
+});

@@ -122,25 +122,50 @@ async function prepare(options: RunBatchOptions): Promise<Prepared> {
  *   damaged journal (`journal_corrupt`), a write failure (`batch_io`)
  */
 export async function runBatch(options: RunBatchOptions): Promise<BatchResult> {
+  const concurrency = options.concurrency ?? 20;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new BatchError(
+      'batch_options',
+      `concurrency must be a positive integer, got ${concurrency}`,
+    );
+  }
   const release = lockOutput(resolve(options.output));
   try {
-    return await runLocked(options);
+    return await runLocked(options, concurrency);
   } finally {
     release();
   }
 }
 
-async function runLocked(options: RunBatchOptions): Promise<BatchResult> {
+interface Journals {
+  readonly outputWriter: JournalWriter;
+  /** The output writer itself when errors go to the output. */
+  readonly errorWriter: JournalWriter;
+}
+
+/** Prepares the run and opens the journal files; file system errors become `batch_io`. */
+async function open(options: RunBatchOptions): Promise<Prepared & Journals> {
+  try {
+    const p = await prepare(options);
+    const sync = {
+      ...(options.syncEveryLines !== undefined && { syncEveryLines: options.syncEveryLines }),
+      ...(options.syncIntervalMs !== undefined && { syncIntervalMs: options.syncIntervalMs }),
+    };
+    const output = new JournalWriter(p.output, sync);
+    const errors = p.errors === null ? output : new JournalWriter(p.errors, sync);
+    return { ...p, outputWriter: output, errorWriter: errors };
+  } catch (error) {
+    if (error instanceof BatchError) throw error;
+    throw new BatchError('batch_io', `cannot open the batch files: ${String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+async function runLocked(options: RunBatchOptions, concurrency: number): Promise<BatchResult> {
   const clock = options.clock ?? systemClock;
   const startedAtEpochMs = clock.epochMs();
-  const p = await prepare(options);
-  const sync = {
-    ...(options.syncEveryLines !== undefined && { syncEveryLines: options.syncEveryLines }),
-    ...(options.syncIntervalMs !== undefined && { syncIntervalMs: options.syncIntervalMs }),
-  };
-  const output = new JournalWriter(p.output, sync);
-  const errors = p.errors === null ? output : new JournalWriter(p.errors, sync);
-  const concurrency = options.concurrency ?? 20;
+  const p = await open(options);
   const executor = createExecutor(options.target, concurrency, clock);
   const stop = options.signal ?? new AbortController().signal;
   const run = new BatchRun({
@@ -150,7 +175,7 @@ async function runLocked(options: RunBatchOptions): Promise<BatchResult> {
     done: p.done,
     sink: {
       write: (ok, line) => {
-        (ok ? output : errors).append(line);
+        (ok ? p.outputWriter : p.errorWriter).append(line);
       },
     },
     executor,
@@ -175,12 +200,25 @@ async function runLocked(options: RunBatchOptions): Promise<BatchResult> {
     trips?.dispose();
     await executor.close().catch(() => undefined);
     // Closing syncs: every line counted below is durable when runBatch returns.
-    for (const w of new Set([output, errors])) {
+    for (const w of new Set([p.outputWriter, p.errorWriter])) {
       await w.close().catch((error: unknown) => (closeError ??= error));
     }
     progress.stop(run.snapshot());
   }
   const fatal = run.fatal ?? (closeError !== undefined ? { error: closeError } : undefined);
+  return finish({ options, p, run, fatal, startedAtEpochMs, clock });
+}
+
+/** The report (written when asked), and the result or the fatal error. */
+function finish(args: {
+  options: RunBatchOptions;
+  p: Prepared;
+  run: BatchRun;
+  fatal: { error: unknown } | undefined;
+  startedAtEpochMs: number;
+  clock: Clock;
+}): BatchResult {
+  const { p, run, fatal } = args;
   const status: BatchRunStatus = fatal
     ? 'failed'
     : run.snapshot().done >= p.fingerprint.lineCount
@@ -193,13 +231,13 @@ async function runLocked(options: RunBatchOptions): Promise<BatchResult> {
     output: p.output,
     errors: p.errors,
     endpoint: run.endpoint ?? null,
-    startedAtEpochMs,
-    finishedAtEpochMs: clock.epochMs(),
+    startedAtEpochMs: args.startedAtEpochMs,
+    finishedAtEpochMs: args.clock.epochMs(),
     totalLines: p.fingerprint.lineCount,
     skippedDoneSucceeded: p.skippedDoneSucceeded,
     truncatedBytes: p.truncatedBytes,
   });
-  if (options.report !== undefined) writeReport(resolve(options.report), report);
+  if (args.options.report !== undefined) writeReport(resolve(args.options.report), report);
   if (fatal) {
     throw new BatchError('batch_io', `the batch stopped: ${String(fatal.error)}`, {
       cause: fatal.error,

@@ -73,10 +73,10 @@ interface ChildResult {
   stderr: string;
 }
 
-/** Runs the fixture; when `killWhen` says so (polled every 10 ms), SIGKILLs it. */
+/** Runs the fixture; when `kill.when()` says so (polled every 10 ms), signals it once. */
 function runChild(
   options: Record<string, unknown>,
-  killWhen?: () => boolean,
+  kill?: { when: () => boolean; signal?: NodeJS.Signals },
   timeoutMs = 60_000,
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
@@ -87,8 +87,12 @@ function runChild(
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let sent = false;
     const poll = setInterval(() => {
-      if (killWhen?.() === true) child.kill('SIGKILL');
+      if (!sent && kill?.when() === true) {
+        sent = true;
+        child.kill(kill.signal ?? 'SIGKILL');
+      }
     }, 10);
     const limit = setTimeout(() => {
       child.kill('SIGKILL');
@@ -179,10 +183,10 @@ test(
       syncEveryLines: 50,
     };
     const written = (): number => lineCount(f.output) + lineCount(f.errors);
-    const first = await runChild(options, () => written() >= 400);
+    const first = await runChild(options, { when: () => written() >= 400 });
     assert.equal(first.signal, 'SIGKILL', `first run was not killed: ${first.stderr}`);
     const afterFirst = written();
-    const second = await runChild(options, () => written() >= 1600);
+    const second = await runChild(options, { when: () => written() >= 1600 });
     assert.equal(second.signal, 'SIGKILL', `second run was not killed: ${second.stderr}`);
     const afterSecond = readRows(f.output, f.errors).length;
     const { report } = childReport(await runChild(options));
@@ -197,6 +201,48 @@ test(
     assert.equal(report.status, 'completed');
     assert.ok(report.lines.skippedDone >= 1600 && report.lines.skippedDone < count);
     assert.equal(report.lines.skippedDone + report.lines.succeeded + report.lines.failed, count);
+  },
+);
+
+test(
+  'SIGTERM: stops reading, finishes in-flight lines, writes the report; the rerun completes',
+  { timeout: 60_000 },
+  async () => {
+    const f = files();
+    const count = 2000;
+    writeChatInput(f.input, count);
+    const options = {
+      input: f.input,
+      output: f.output,
+      errors: f.errors,
+      report: f.report,
+      concurrency: 20,
+      latencyMs: { minMs: 5, maxMs: 15 },
+    };
+    const stopped = await runChild(options, {
+      when: () => lineCount(f.output) >= 300,
+      signal: 'SIGTERM',
+    });
+    const first = childReport(stopped).report;
+    assert.equal(first.status, 'interrupted');
+    assert.ok(first.lines.unfinished > 0);
+    const written = readRows(f.output, f.errors).length;
+    // Every line it started was finished and written: nothing torn, nothing in limbo.
+    assert.equal(written, first.lines.succeeded + first.lines.failed);
+    assert.equal(first.truncatedBytes, 0);
+    assert.deepEqual(
+      (JSON.parse(readFileSync(f.report, 'utf8')) as BatchReport).lines,
+      first.lines,
+    );
+    const last = childReport(await runChild(options)).report;
+    assert.equal(last.status, 'completed');
+    assert.equal(last.truncatedBytes, 0);
+    assert.equal(last.lines.skippedDone, written);
+    assert.deepEqual(exactlyOnce(readRows(f.output, f.errors), count), {
+      missing: 0,
+      duplicated: 0,
+      foreign: 0,
+    });
   },
 );
 
