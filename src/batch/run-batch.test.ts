@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../core/index.js';
@@ -14,6 +14,9 @@ import type { BatchResultLine } from './run-lines.js';
 import type { LineExecutor, LineOutcome, LineRequest } from './target.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bb-run-'));
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 let n = 0;
 const paths = () => {
   const k = n++;

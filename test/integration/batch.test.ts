@@ -2,7 +2,7 @@
  * The batch runner end to end: real engine → undici → simulator on 127.0.0.1, real files, and
  * child processes killed with SIGKILL. Every loop is bounded in count and time.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import {
@@ -11,6 +11,7 @@ import {
   openSync,
   readFileSync,
   readSync,
+  rmSync,
   statSync,
   truncateSync,
   writeFileSync,
@@ -35,6 +36,9 @@ import {
 const here = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(here, '..', 'fixtures', 'batch-child.js');
 const dir = mkdtempSync(join(tmpdir(), 'bb-batch-it-'));
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 let n = 0;
 function files(): { input: string; output: string; errors: string; report: string } {
   const k = n++;
