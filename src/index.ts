@@ -2,13 +2,46 @@
  * breakerbox, the library: `createBreakerbox(config)` and what its callers need to handle the
  * results. The resilience primitives (breaker, retry, bulkhead, ...) are in `breakerbox/core`.
  */
-export {
-  Breakerbox,
-  createBreakerbox,
-  ChatStream,
-  metaHeaders,
-  toWireError,
-} from './engine/index.js';
+import { createBreakerbox as createEngine } from './engine/index.js';
+import type { Breakerbox as Engine, BreakerboxDeps } from './engine/index.js';
+import { runLines } from './batch/index.js';
+import type { BatchResultLine, RunLinesOptions } from './batch/index.js';
+
+/** The engine, plus `batch()` over OpenAI batch-format requests. */
+export type BreakerboxWithBatch = Engine & {
+  /**
+   * Runs OpenAI batch requests (`{custom_id, method, url, body}` objects or their JSON text)
+   * through this engine, `concurrency` at a time, yielding one result line per request (OpenAI
+   * batch output format) as each finishes. For files with resume, use `runBatch`.
+   */
+  batch(
+    input: AsyncIterable<unknown> | Iterable<unknown>,
+    options?: RunLinesOptions,
+  ): AsyncGenerator<BatchResultLine>;
+};
+
+/**
+ * Builds breakerbox from a config object (the same shape as the YAML file).
+ * @throws ConfigError listing every problem with its path
+ */
+export function createBreakerbox(config: unknown, deps: BreakerboxDeps = {}): BreakerboxWithBatch {
+  const engine = createEngine(config, deps);
+  return Object.assign(engine, {
+    batch: (input: AsyncIterable<unknown> | Iterable<unknown>, options?: RunLinesOptions) =>
+      runLines({ kind: 'engine', engine }, input, options),
+  });
+}
+
+export { Breakerbox, ChatStream, metaHeaders, toWireError } from './engine/index.js';
+export { runBatch, runLines, BatchError, formatSummary } from './batch/index.js';
+export type {
+  RunBatchOptions,
+  BatchResult,
+  BatchResultLine,
+  RunLinesOptions,
+  BatchTarget,
+  BatchReport,
+} from './batch/index.js';
 export type {
   BreakerboxDeps,
   BreakerboxEvents,
