@@ -109,3 +109,12 @@ test('a limit left out is not enforced', async () => {
   assert.throws(() => new RateLimiter({ rpm: 0 }), RangeError);
   assert.throws(() => new RateLimiter({ tpm: 10, tokenBurst: -1 }), RangeError);
 });
+
+test('refund gives back a request and its tokens taken for a call that never ran', () => {
+  const clock = new FakeClock();
+  const limiter = new RateLimiter({ rpm: 1, tpm: 100, clock });
+  assert.equal(limiter.tryAcquire(60), true);
+  assert.equal(limiter.tryAcquire(10), false);
+  limiter.refund(60);
+  assert.equal(limiter.tryAcquire(100), true);
+});

@@ -87,10 +87,15 @@ export class RateLimiter {
     try {
       await this.#clock.sleep(waitMs, signal);
     } catch {
-      this.#requests?.refund(1);
-      this.#tokens?.refund(tokens);
+      this.refund(tokens);
       throw abortError(signal as AbortSignal);
     }
+  }
+
+  /** Gives back one request and `tokens` taken for a call that never ran. */
+  refund(tokens = 0): void {
+    this.#requests?.refund(1);
+    this.#tokens?.refund(tokens);
   }
 
   /**

@@ -1,0 +1,34 @@
+export { parseConfig } from './parse.js';
+export { parseConfigText, loadConfigFile } from './load.js';
+export { redactConfig } from './redact.js';
+export { isResolvedConfig } from './resolve.js';
+export { configSchema, STRATEGIES, LOG_LEVELS } from './schema.js';
+export type { ConfigInput, BreakerInput, RetryInput, ModelInput } from './schema.js';
+export {
+  DEFAULT_BREAKER,
+  DEFAULT_RETRY,
+  DEFAULT_TIMEOUTS,
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_WEIGHT,
+  DEFAULT_CACHE,
+  DEFAULT_SERVER,
+} from './defaults.js';
+export type {
+  ParseConfigOptions,
+  ResolvedConfig,
+  ResolvedProvider,
+  ResolvedModel,
+  ResolvedDeployment,
+  ResolvedClientKey,
+  BreakerSettings,
+  RetrySettings,
+  Timeouts,
+  RateTrip,
+  CountWindow,
+  TimeWindow,
+  Strategy,
+  ModelBudget,
+  CacheSettings,
+  ServerSettings,
+  LogLevel,
+} from './types.js';

@@ -1,0 +1,221 @@
+/**
+ * The configuration after validation, defaults and resolution: what the rest of breakerbox reads.
+ * Every field is complete (no optional-with-default left), and the object is deeply frozen.
+ */
+import type { ModelPrice } from '../cost/index.js';
+
+/** A sliding window of the last `size` calls. */
+export interface CountWindow {
+  readonly type: 'count';
+  /** Number of most recent calls the failure rate is computed over. */
+  readonly size: number;
+}
+
+/** A sliding window of the last `sizeMs` milliseconds, kept as `buckets` slices. */
+export interface TimeWindow {
+  readonly type: 'time';
+  readonly sizeMs: number;
+  readonly buckets: number;
+}
+
+/** Trip on the failure (or slow-call) rate over a sliding window. */
+export interface RateTrip {
+  readonly window: CountWindow | TimeWindow;
+  /** No rate decision before this many calls are in the window. */
+  readonly minCalls: number;
+  /** Fraction of failed calls (0..1] that trips the breaker. */
+  readonly failureRate: number;
+  /** Fraction of slow calls (over `slowCallMs`) that trips the breaker. Unset: slowness alone never trips. */
+  readonly slowRate?: number;
+}
+
+/** Circuit-breaker settings of one deployment; fed to the core `CircuitBreaker`. */
+export interface BreakerSettings {
+  readonly trip: {
+    /** Trip after this many consecutive failures. @default 5 */
+    readonly consecutive?: number;
+    readonly rate?: RateTrip;
+  };
+  /** A call slower than this counts as slow (and, with `trip.rate.slowRate`, toward tripping). */
+  readonly slowCallMs?: number;
+  /** First open duration, ms. @default 30000 */
+  readonly openMs: number;
+  /** Cap of the growing open duration, ms. @default 300000 */
+  readonly maxOpenMs: number;
+  /** Each consecutive re-open multiplies the open duration by this. @default 2 */
+  readonly backoffMultiplier: number;
+  /** Random spread of the open duration, as a fraction (0..1). @default 0.1 */
+  readonly jitterRatio: number;
+  /** A 429 with Retry-After opens the breaker for at least that long. @default true */
+  readonly tripOnRetryAfter: boolean;
+  readonly halfOpen: {
+    /** Probe calls admitted at once while half-open. @default 1 */
+    readonly probes: number;
+    /** Successful probes needed to close. @default 2 */
+    readonly successes: number;
+    /** A probe permit not returned within this many ms is reclaimed. @default 60000 */
+    readonly permitTimeoutMs: number;
+  };
+}
+
+/** Retry settings. Retries never multiply: one deadline and one budget cover every attempt. */
+export interface RetrySettings {
+  /** Extra calls allowed per request beyond one per candidate (0..10). @default 2 */
+  readonly attempts: number;
+  /** Retries may add at most this fraction (0..1) of first attempts. @default 0.2 */
+  readonly budget: number;
+  /** Retries always allowed per second regardless of the budget ratio. @default 10 */
+  readonly minPerSecond: number;
+  readonly backoff: {
+    /** @default 100 */
+    readonly initialMs: number;
+    /** @default 2000 */
+    readonly maxMs: number;
+  };
+}
+
+/** Per-attempt timeouts of one provider, ms. */
+export interface Timeouts {
+  /** TCP + TLS connect. @default 5000 */
+  readonly connectMs: number;
+  /** Request sent → first response byte (first SSE chunk for streams). @default 30000 */
+  readonly firstByteMs: number;
+  /** Longest silence between two chunks of a body or stream. @default 30000 */
+  readonly idleMs: number;
+  /** Whole attempt. @default 120000 */
+  readonly totalMs: number;
+}
+
+/** One upstream OpenAI-compatible provider (an account / key at a base URL). */
+export interface ResolvedProvider {
+  readonly name: string;
+  readonly baseURL: string;
+  /** Secret. Never log it; use {@link redactConfig} to print a config. */
+  readonly apiKey?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Requests per minute, enforced client-side. */
+  readonly rpm?: number;
+  /** Tokens per minute, enforced client-side. */
+  readonly tpm?: number;
+  readonly maxConcurrent?: number;
+  readonly timeouts: Timeouts;
+}
+
+/** One way to serve a model: a provider and the model's name there. */
+export interface ResolvedDeployment {
+  /** `${provider}/${model}`; unique within its model. Names the breaker and metrics. */
+  readonly id: string;
+  readonly provider: string;
+  /** The upstream model name (defaults to the logical model's name). */
+  readonly model: string;
+  /** Share of traffic under the `weighted` strategy. @default 1 */
+  readonly weight: number;
+  readonly rpm?: number;
+  readonly tpm?: number;
+  readonly maxConcurrent?: number;
+  /** Deployment over model over global over built-in defaults. */
+  readonly breaker: BreakerSettings;
+  readonly retry: RetrySettings;
+}
+
+/** How a model picks among its deployments. */
+export type Strategy = 'priority' | 'weighted' | 'least-latency' | 'least-cost';
+
+/** Spend cap of one model, USD per UTC day. */
+export interface ModelBudget {
+  readonly usdPerDay: number;
+  /** `refuse`: fail with `budget_exceeded`; `downgrade`: serve `downgradeTo` instead. @default 'refuse' */
+  readonly onExceeded: 'refuse' | 'downgrade';
+  readonly downgradeTo?: string;
+}
+
+/** A logical model, as callers name it. */
+export interface ResolvedModel {
+  readonly name: string;
+  readonly deployments: readonly ResolvedDeployment[];
+  readonly fallbacks: readonly string[];
+  /** Models to try when the request exceeds this model's context window. */
+  readonly contextWindowFallbacks: readonly string[];
+  /** @default 'priority' */
+  readonly strategy: Strategy;
+  /** Set for embedding models; they fail over only to models of the same dimension. */
+  readonly embeddingDimensions?: number;
+  /** Served, marked as such, when every candidate is unavailable. */
+  readonly staticFallback?: { readonly content: string };
+  readonly budget?: ModelBudget;
+  /** Model over global over built-in defaults (deployments may override further). */
+  readonly breaker: BreakerSettings;
+  readonly retry: RetrySettings;
+}
+
+/** The opt-in exact-match response cache. */
+export interface CacheSettings {
+  /** @default false */
+  readonly enabled: boolean;
+  /** @default 1000 */
+  readonly maxEntries: number;
+  /** @default 67108864 (64 MiB) */
+  readonly maxBytes: number;
+  /** @default 300000 */
+  readonly ttlMs: number;
+  /** Serve an expired entry (marked stale) when every candidate is open. @default false */
+  readonly staleIfOpen: boolean;
+  /** How long past its TTL an entry may still be served stale, ms. @default 86400000 */
+  readonly staleTtlMs: number;
+}
+
+/** A key clients of the gateway authenticate with. */
+export interface ResolvedClientKey {
+  /** Secret. */
+  readonly key: string;
+  /** Used in logs, metrics and per-key budgets. @default `key-${index + 1}` */
+  readonly name: string;
+  readonly rpm?: number;
+  readonly budgetUsdPerDay?: number;
+}
+
+/** Pino log level names. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The gateway (`breakerbox serve`). */
+export interface ServerSettings {
+  /** @default '127.0.0.1' */
+  readonly host: string;
+  /** @default 8787 */
+  readonly port: number;
+  /** Empty: the gateway accepts unauthenticated clients. */
+  readonly clientKeys: readonly ResolvedClientKey[];
+  /** Secret guarding the admin API; unset disables it. */
+  readonly adminKey?: string;
+  /** @default 4194304 (4 MiB) */
+  readonly bodyLimitBytes: number;
+  /** @default 64 */
+  readonly maxJsonDepth: number;
+  /** @default 30000 */
+  readonly shutdownGraceMs: number;
+  /** @default 'info' */
+  readonly logLevel: LogLevel;
+}
+
+/** The whole configuration, validated, defaulted, resolved and frozen. */
+export interface ResolvedConfig {
+  readonly providers: Readonly<Record<string, ResolvedProvider>>;
+  readonly models: Readonly<Record<string, ResolvedModel>>;
+  /** One deadline for a request, across every attempt and fallback. @default 60000 */
+  readonly deadlineMs: number;
+  /** Global breaker settings (built-in defaults under the file's `breaker`). */
+  readonly breaker: BreakerSettings;
+  readonly retry: RetrySettings;
+  /** USD per 1M tokens: built-in prices with the file's `pricing` over them. */
+  readonly pricing: Readonly<Record<string, ModelPrice>>;
+  readonly cache: CacheSettings;
+  readonly server: ServerSettings;
+}
+
+/** Options of `parseConfig`, `parseConfigText` and `loadConfigFile`. */
+export interface ParseConfigOptions {
+  /** Variables for `${VAR}` interpolation. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** File name shown in errors. */
+  readonly file?: string;
+}

@@ -1,0 +1,11 @@
+export { DEFAULT_PRICES, priceFor, costUsd, tokenCount } from './prices.js';
+export type { ModelPrice, PriceTable, TokenUsage } from './prices.js';
+export { CostLedger } from './ledger.js';
+export type {
+  CostLedgerOptions,
+  CostEntry,
+  CostRecord,
+  UsageTotals,
+  CostSnapshot,
+  BudgetStatus,
+} from './ledger.js';

@@ -1,0 +1,68 @@
+/**
+ * Token prices and the arithmetic of one call's cost. Prices are USD per one million tokens, the
+ * unit every provider publishes, so a table can be copied from a price page unchanged.
+ */
+
+/** The price of one model, in USD per 1,000,000 tokens. */
+export interface ModelPrice {
+  /** USD per 1M prompt (input) tokens. */
+  readonly input: number;
+  /** USD per 1M completion (output) tokens. */
+  readonly output: number;
+}
+
+/** Model name → price. Keys are logical model names, upstream names or deployment ids. */
+export type PriceTable = Readonly<Record<string, ModelPrice>>;
+
+/** Token counts of one call. Missing, negative or non-finite counts count as 0. */
+export interface TokenUsage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+/**
+ * Default prices (USD per 1M tokens), used unless the configuration's `pricing` overrides them.
+ * They are list prices at the time of writing; set `pricing` for what you actually pay.
+ */
+export const DEFAULT_PRICES: PriceTable = Object.freeze({
+  'gpt-4.1': Object.freeze({ input: 2.0, output: 8.0 }),
+  'gpt-4o-mini': Object.freeze({ input: 0.15, output: 0.6 }),
+  'claude-sonnet-4.5': Object.freeze({ input: 3.0, output: 15.0 }),
+  'gemini-2.5-flash': Object.freeze({ input: 0.3, output: 2.5 }),
+  'deepseek-v3.2': Object.freeze({ input: 0.28, output: 0.42 }),
+  'text-embedding-3-small': Object.freeze({ input: 0.02, output: 0 }),
+});
+
+const TOKENS_PER_PRICE_UNIT = 1_000_000;
+
+/**
+ * Looks a model up in a price table. Never throws.
+ *
+ * @param model a logical model name, an upstream model name or a deployment id.
+ * @returns the price, or `undefined` when the table has none (the call is then "unpriced").
+ */
+export function priceFor(model: string, table: PriceTable): ModelPrice | undefined {
+  // An own-property check: a model called "constructor" or "__proto__" must not find
+  // Object.prototype members.
+  return Object.hasOwn(table, model) ? table[model] : undefined;
+}
+
+/**
+ * The cost of one call in USD. Never throws.
+ *
+ * @param price from {@link priceFor}; `undefined` (an unpriced model) costs 0.
+ * @returns USD, 0 for an unknown price or no tokens.
+ */
+export function costUsd(usage: TokenUsage, price: ModelPrice | undefined): number {
+  if (!price) return 0;
+  return (
+    (tokenCount(usage.promptTokens) * price.input +
+      tokenCount(usage.completionTokens) * price.output) /
+    TOKENS_PER_PRICE_UNIT
+  );
+}
+
+/** A token count made safe to add: negative, NaN and infinite values become 0. */
+export function tokenCount(n: number): number {
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}

@@ -1,0 +1,128 @@
+/**
+ * The lifetime of one upstream attempt: one AbortController handed to undici, the total timer,
+ * and the listener on the caller's signal. Whoever aborts first is remembered as the `cause`, so
+ * the error undici throws afterwards (always some AbortError) is never what classifies the end.
+ */
+import type { EventEmitter } from 'node:events';
+import type { CancelTimer, Clock } from '../core/index.js';
+
+/** Who ended an attempt early. */
+export type AbortCause =
+  /** The caller's signal aborted. */
+  | 'caller'
+  /** The attempt's `totalMs` passed. */
+  | 'total'
+  /** The stream went quiet for `idleMs`. */
+  | 'idle'
+  /** The consumer called the stream's `abort()` or `return()`. */
+  | 'consumer'
+  /** The stream saw broken framing and gave up on it. */
+  | 'malformed';
+
+/** A timeout usable as a timer: positive and finite (0, negative or Infinity disable it). */
+export function isTimerMs(ms: number): boolean {
+  return ms > 0 && Number.isFinite(ms);
+}
+
+/**
+ * The signal handed to undici. undici accepts an EventEmitter-like signal (`once` and
+ * `removeListener` for 'abort', `aborted`, `reason`; `api-request.js`, `util.addAbortListener`).
+ * One plain object per attempt instead of an AbortController: the controller, its EventTarget and
+ * the listener bookkeeping were ~7% of the client's CPU per request in a profile, more than all
+ * of breakerbox's own code on that path.
+ */
+class UndiciSignal {
+  aborted = false;
+  /** undici builds its own `RequestAbortedError` when there is no reason. */
+  readonly reason = undefined;
+  #listener: (() => void) | undefined;
+
+  on(_event: 'abort', listener: () => void): this {
+    // undici registers exactly one listener per request, with once().
+    this.#listener = listener;
+    return this;
+  }
+
+  once(event: 'abort', listener: () => void): this {
+    return this.on(event, listener);
+  }
+
+  removeListener(_event: 'abort', listener: () => void): this {
+    if (this.#listener === listener) this.#listener = undefined;
+    return this;
+  }
+
+  fire(): void {
+    this.aborted = true;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.();
+  }
+}
+
+/** Internal: owned by the client for a non-streaming call, then by the stream it hands out. */
+export class Attempt {
+  readonly #signal = new UndiciSignal();
+  readonly #caller: AbortSignal | undefined;
+  #cause: AbortCause | undefined;
+  #cancelTimer: CancelTimer | undefined;
+  #released = false;
+  /** Called once, synchronously, when the attempt is aborted (after undici was told). */
+  onAbort: ((cause: AbortCause) => void) | undefined;
+
+  /**
+   * @param clock schedules the total timer.
+   * @param totalMs the attempt's total budget; not a timer when {@link isTimerMs} says so.
+   * @param caller the caller's signal; must not be aborted already (the client checks first).
+   */
+  constructor(clock: Clock, totalMs: number, caller: AbortSignal | undefined) {
+    this.#caller = caller;
+    caller?.addEventListener('abort', this.#onCallerAbort);
+    if (isTimerMs(totalMs)) this.#cancelTimer = clock.setTimer(totalMs, this.#onTotal);
+  }
+
+  /** The signal undici watches (typed as undici's `EventEmitter` signal option). */
+  get signal(): EventEmitter {
+    return this.#signal as unknown as EventEmitter;
+  }
+
+  /** True once {@link abort} ran. */
+  get aborted(): boolean {
+    return this.#signal.aborted;
+  }
+
+  /** Who aborted the attempt, if anyone did. */
+  get cause(): AbortCause | undefined {
+    return this.#cause;
+  }
+
+  /** Aborts the request (destroying its socket) unless it was aborted already. */
+  abort(cause: AbortCause): void {
+    if (this.#cause !== undefined) return;
+    this.#cause = cause;
+    this.release();
+    this.#signal.fire();
+    this.onAbort?.(cause);
+  }
+
+  /**
+   * Frees the timer and the caller listener. Idempotent; every exit path calls it. After it,
+   * only an explicit {@link abort} can end the request.
+   */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#caller?.removeEventListener('abort', this.#onCallerAbort);
+  }
+
+  readonly #onCallerAbort = (): void => {
+    this.abort('caller');
+  };
+
+  readonly #onTotal = (): void => {
+    this.#cancelTimer = undefined;
+    this.abort('total');
+  };
+}

@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FailureKind } from '../core/index.js';
+import { classifyError, classifyResponse, failureKindForStatus } from './classify.js';
+import { toOpenAIErrorBody } from './envelope.js';
+
+const NOW = Date.UTC(2025, 0, 1);
+
+function classify(status: number, bodyText = '', headers: Record<string, string> = {}) {
+  return classifyResponse({
+    status,
+    headers,
+    body: toOpenAIErrorBody(status, bodyText),
+    nowEpochMs: NOW,
+  });
+}
+
+function kindOf(status: number, bodyText = ''): string {
+  const o = classify(status, bodyText);
+  return o.type === 'failure' ? o.kind : `neutral:${o.reason}`;
+}
+
+test('every status row of the table', () => {
+  const table: [number, string][] = [
+    [400, 'neutral:caller_error'],
+    [404, 'neutral:caller_error'],
+    [413, 'neutral:caller_error'],
+    [422, 'neutral:caller_error'],
+    [401, 'auth'],
+    [402, 'auth'],
+    [403, 'auth'],
+    [429, 'rate_limited'],
+    [500, 'server_error'],
+    [501, 'server_error'],
+    [502, 'server_error'],
+    [504, 'server_error'],
+    [599, 'server_error'],
+    [503, 'overloaded'],
+    [529, 'overloaded'],
+    [408, 'server_error'],
+    [409, 'server_error'],
+    [410, 'server_error'],
+    [302, 'server_error'],
+  ];
+  for (const [status, expected] of table) assert.equal(kindOf(status), expected, String(status));
+});
+
+test('context length: by code, or by message, on 400 (and other caller-error statuses)', () => {
+  const byCode = JSON.stringify({
+    error: {
+      message: 'too long',
+      type: 'invalid_request_error',
+      param: 'messages',
+      code: 'context_length_exceeded',
+    },
+  });
+  assert.equal(kindOf(400, byCode), 'neutral:context_length');
+  const vllm = JSON.stringify({
+    object: 'error',
+    message:
+      "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens.",
+    code: 400,
+  });
+  assert.equal(kindOf(400, vllm), 'neutral:context_length');
+  assert.equal(
+    kindOf(413, '{"error":{"message":"prompt is too long: 215000 tokens > 200000 maximum"}}'),
+    'neutral:context_length',
+  );
+  assert.equal(kindOf(400, '{"error":{"message":"bad temperature"}}'), 'neutral:caller_error');
+  // A 5xx that mentions context length is still the upstream's failure.
+  assert.equal(kindOf(500, '{"error":{"message":"maximum context length"}}'), 'server_error');
+});
+
+test('429 carries retryAfterMs from headers, else from the message', () => {
+  const h = classify(429, '', { 'retry-after': '2' });
+  assert.deepEqual(h, { type: 'failure', kind: 'rate_limited', retryAfterMs: 2000 });
+  const m = classify(
+    429,
+    '{"error":{"message":"Please try again in 1.5s.","code":"rate_limit_exceeded"}}',
+  );
+  assert.equal(m.type === 'failure' && m.retryAfterMs, 1500);
+  const none = classify(429, '');
+  assert.equal(none.type === 'failure' && none.retryAfterMs, undefined);
+});
+
+test('429 insufficient_quota is still rate_limited', () => {
+  const quota = JSON.stringify({
+    error: {
+      message: 'You exceeded your current quota',
+      type: 'insufficient_quota',
+      param: null,
+      code: 'insufficient_quota',
+    },
+  });
+  assert.equal(kindOf(429, quota), 'rate_limited');
+});
+
+test('a 503 with Retry-After reports it; durationMs is copied', () => {
+  const o = classifyResponse({
+    status: 503,
+    headers: { 'retry-after-ms': '250' },
+    body: toOpenAIErrorBody(503, ''),
+    nowEpochMs: NOW,
+    durationMs: 12,
+  });
+  assert.deepEqual(o, { type: 'failure', kind: 'overloaded', retryAfterMs: 250, durationMs: 12 });
+});
+
+test('failureKindForStatus: caller errors are null', () => {
+  assert.equal(failureKindForStatus(422), null);
+  assert.equal(failureKindForStatus(429), 'rate_limited');
+});
+
+function err(code: string, props: Record<string, unknown> = {}): Error {
+  return Object.assign(new Error(code), { code }, props);
+}
+
+test('network error codes', () => {
+  const table: [unknown, FailureKind][] = [
+    [err('ECONNREFUSED'), 'network'],
+    [err('ECONNRESET'), 'network'],
+    [err('EPIPE'), 'network'],
+    [err('ENOTFOUND'), 'network'],
+    [err('UND_ERR_SOCKET'), 'network'],
+    [err('UND_ERR_CLOSED'), 'network'],
+    [err('UND_ERR_RES_CONTENT_LENGTH_MISMATCH'), 'network'],
+    [err('UND_ERR_CONNECT_TIMEOUT'), 'connect_timeout'],
+    [err('UND_ERR_HEADERS_TIMEOUT'), 'first_byte_timeout'],
+    [err('UND_ERR_BODY_TIMEOUT'), 'idle_timeout'],
+    [err('HPE_INVALID_CHUNK_SIZE'), 'malformed_response'],
+    [err('ERR_TLS_CERT_ALTNAME_INVALID'), 'network'],
+    [err('CERT_HAS_EXPIRED'), 'network'],
+    [err('UND_ERR_INVALID_ARG'), 'error'],
+    [new Error('no code'), 'error'],
+    ['a string', 'error'],
+    [null, 'error'],
+  ];
+  for (const [e, kind] of table)
+    assert.equal(classifyError(e), kind, String((e as Error | null)?.message ?? e));
+});
+
+test('codes are found on the cause and on an AggregateError (happy eyeballs)', () => {
+  assert.equal(
+    classifyError(new TypeError('fetch failed', { cause: err('ECONNREFUSED') })),
+    'network',
+  );
+  const agg = new AggregateError([err('ECONNREFUSED'), err('ECONNREFUSED')], 'connect failed');
+  assert.equal(classifyError(agg), 'network');
+});

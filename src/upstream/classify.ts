@@ -1,0 +1,163 @@
+/**
+ * The one place that turns what an upstream did (a status, headers and body, or a thrown error)
+ * into the shared vocabulary of `core/outcome.ts` (DESIGN.md, "What counts as a failure").
+ * After this, code switches on `kind` and never parses statuses, messages or headers again.
+ *
+ * | upstream did                                   | outcome                                  |
+ * |------------------------------------------------|------------------------------------------|
+ * | 2xx                                            | success                                  |
+ * | 400 `context_length_exceeded` / message says so| neutral `context_length` (also 413, 422) |
+ * | 400, 404, 413, 422                             | neutral `caller_error`                   |
+ * | 401, 402, 403                                  | failure `auth`                           |
+ * | 429 (`insufficient_quota` included)            | failure `rate_limited` + retryAfterMs    |
+ * | 503, 529                                       | failure `overloaded`                     |
+ * | 500, 502, 504, any other 5xx                   | failure `server_error`                   |
+ * | 408, 409, any other 4xx, 1xx/3xx               | failure `server_error`                   |
+ * | connection refused/reset, socket closed, DNS, TLS | failure `network`                     |
+ * | undici connect / headers / body timeout        | `connect_timeout` / `first_byte_timeout` / `idle_timeout` |
+ *
+ * Choices the table in DESIGN.md leaves open:
+ * - 429 `insufficient_quota` stays `rate_limited`: the deployment cannot serve, failing over is
+ *   right, and the breaker's growing open time keeps probes rare until billing is fixed.
+ * - 402 Payment Required (OpenRouter, some resellers: out of credits) is `auth`: like a bad key,
+ *   the account is unusable until an operator acts.
+ * - 408, 409 and other 4xx/3xx are `server_error`: the caller's body is the same one a healthy
+ *   deployment would accept (the SDKs retry 408/409), so they say something about this
+ *   deployment, not about the caller. A redirect means a wrong `baseURL`.
+ * - A failure status carrying `Retry-After` (503 too, not only 429) reports it as `retryAfterMs`,
+ *   so the breaker stays open at least that long. A 429 without the header uses the delay its
+ *   message spells out ("Please try again in 26.604s"), if any.
+ */
+import { CALLER_ERROR, failure } from '../core/index.js';
+import type { FailureKind, FailureOutcome, NeutralOutcome } from '../core/index.js';
+import { parseRetryAfterFromMessage, parseRetryAfterMs } from './retry-after.js';
+import type { ResponseHeaders } from './retry-after.js';
+import type { OpenAIErrorBody } from './types.js';
+
+/** The neutral outcome for a request longer than the model's context window. */
+export const CONTEXT_LENGTH: NeutralOutcome = Object.freeze({
+  type: 'neutral',
+  reason: 'context_length',
+});
+
+// OpenAI/Azure/vLLM: "This model's maximum context length is 128000 tokens"; Anthropic: "prompt is
+// too long"; Gemini's OpenAI endpoint: "exceeds the maximum number of tokens allowed".
+const CONTEXT_MESSAGE =
+  /maximum context length|context[ _-]length[ _-]exceeded|context window|prompt is too long|exceeds the maximum number of tokens/i;
+
+/** True when an error body says the request is longer than the model's context window. */
+export function isContextLengthError(body: OpenAIErrorBody): boolean {
+  return body.error.code === 'context_length_exceeded' || CONTEXT_MESSAGE.test(body.error.message);
+}
+
+/** The failure kind a non-2xx status means, or `null` when the caller's request is at fault. */
+export function failureKindForStatus(status: number): FailureKind | null {
+  switch (status) {
+    case 400:
+    case 404:
+    case 413:
+    case 422:
+      return null;
+    case 401:
+    case 402:
+    case 403:
+      return 'auth';
+    case 429:
+      return 'rate_limited';
+    case 503:
+    case 529:
+      return 'overloaded';
+    default:
+      return 'server_error';
+  }
+}
+
+/** Input of {@link classifyResponse}. */
+export interface ClassifyResponseInput {
+  /** A non-2xx HTTP status. */
+  status: number;
+  headers: ResponseHeaders;
+  /** The body, already normalised by `toOpenAIErrorBody`. */
+  body: OpenAIErrorBody;
+  /** Wall-clock now, for HTTP-date `Retry-After` values. */
+  nowEpochMs: number;
+  /** How long the attempt took, copied into a failure outcome. */
+  durationMs?: number;
+}
+
+/** How a non-2xx response counts: a failure (with `retryAfterMs`) or neutral. */
+export function classifyResponse(input: ClassifyResponseInput): FailureOutcome | NeutralOutcome {
+  const { status, body } = input;
+  const kind = failureKindForStatus(status);
+  if (kind === null) return isContextLengthError(body) ? CONTEXT_LENGTH : CALLER_ERROR;
+  const retryAfterMs =
+    parseRetryAfterMs(input.headers, input.nowEpochMs) ??
+    (status === 429 ? parseRetryAfterFromMessage(body.error.message) : undefined);
+  const opts: { retryAfterMs?: number; durationMs?: number } = {};
+  if (retryAfterMs !== undefined) opts.retryAfterMs = retryAfterMs;
+  if (input.durationMs !== undefined) opts.durationMs = input.durationMs;
+  return failure(kind, opts);
+}
+
+const ERROR_CODE_KINDS: Readonly<Record<string, FailureKind>> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connect_timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'first_byte_timeout',
+  UND_ERR_BODY_TIMEOUT: 'idle_timeout',
+  // The body ended before its content-length: a truncated response.
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'network',
+  UND_ERR_SOCKET: 'network',
+  UND_ERR_CLOSED: 'network',
+  UND_ERR_DESTROYED: 'network',
+  UND_ERR_INFO: 'network',
+  UND_ERR_HEADERS_OVERFLOW: 'malformed_response',
+  HPE_INVALID_CONSTANT: 'malformed_response',
+  ECONNREFUSED: 'network',
+  ECONNRESET: 'network',
+  ECONNABORTED: 'network',
+  EPIPE: 'network',
+  ETIMEDOUT: 'network',
+  ENOTFOUND: 'network',
+  EAI_AGAIN: 'network',
+  EHOSTUNREACH: 'network',
+  ENETUNREACH: 'network',
+  ENETDOWN: 'network',
+  EADDRNOTAVAIL: 'network',
+};
+
+// A POSIX errno (`ECONNRESET`, `EPROTO`, ...) or a TLS/certificate failure.
+const ERRNO = /^E[A-Z0-9]+$/;
+const TLS = /^(?:ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
+
+function codeOf(err: unknown): string | undefined {
+  if (err === null || typeof err !== 'object') return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * The failure kind of an error thrown while sending or reading (undici or `node:net`). Looks at
+ * `code`, then `cause.code`, then the first of an `AggregateError`'s errors (Node's
+ * happy-eyeballs connect). Parser errors (`HPE_*`) are `malformed_response`; any errno
+ * (`E*`) and TLS/certificate errors are `network`; anything else (no code, or a programmer error
+ * such as `UND_ERR_INVALID_ARG`) is `error`.
+ *
+ * Caller aborts and our own total timer are told apart by the client (it knows which fired),
+ * never from the error.
+ */
+export function classifyError(err: unknown): FailureKind {
+  const candidates: unknown[] = [err];
+  if (err !== null && typeof err === 'object') {
+    candidates.push((err as { cause?: unknown }).cause);
+    const errors = (err as { errors?: unknown }).errors;
+    if (Array.isArray(errors)) candidates.push(errors[0]);
+  }
+  for (const c of candidates) {
+    const code = codeOf(c);
+    if (code === undefined) continue;
+    const kind = ERROR_CODE_KINDS[code];
+    if (kind) return kind;
+    if (code.startsWith('HPE_')) return 'malformed_response';
+    if (ERRNO.test(code) || TLS.test(code)) return 'network';
+  }
+  return 'error';
+}
