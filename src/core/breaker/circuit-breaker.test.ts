@@ -238,3 +238,21 @@ test('breakers built without config share one frozen default config', () => {
   assert.equal(a.name, '');
   assert.equal(typeof a.lastUsedMs, 'number');
 });
+
+test('msUntilAdmission reads the wait without taking a permit', () => {
+  const clock = new FakeClock();
+  const breaker = new CircuitBreaker(
+    { trip: { consecutive: 1 }, openMs: 1000, jitterRatio: 0 },
+    { clock },
+  );
+  assert.equal(breaker.msUntilAdmission(), 0);
+  const permit = breaker.acquire();
+  assert.ok(permit.admitted);
+  breaker.record(permit, { type: 'failure', kind: 'server_error' });
+  assert.equal(breaker.msUntilAdmission(), 1000);
+  clock.advance(400);
+  assert.equal(breaker.msUntilAdmission(), 600);
+  assert.equal(breaker.state, 'open');
+  clock.advance(600);
+  assert.equal(breaker.msUntilAdmission(), 0);
+});

@@ -190,6 +190,14 @@ export class CircuitBreaker implements Policy {
   }
 
   /**
+   * Milliseconds until {@link acquire} would admit a call (0: now), without taking a permit or
+   * changing state. An open breaker past its deadline reads 0 (its next acquire probes).
+   */
+  msUntilAdmission(): number {
+    return retryAfterMsAt(this.#state, this.#config, this.#clock.now());
+  }
+
+  /**
    * Reports how a permitted call ended. Call it exactly once per permit. A neutral outcome frees
    * the permit and counts nothing; a permit from before the last transition changes nothing.
    */

@@ -13,7 +13,7 @@ export const GENERIC_FAILURE: FailureOutcome = Object.freeze({ type: 'failure', 
  * The default classifier:
  * - the caller's `signal` aborted, a `CancelledError`, or any `AbortError` → neutral `cancelled`;
  * - an `UpstreamError` → failure of its `kind`, with its `retryAfterMs`;
- * - a breakerbox `invalid_request` or `model_not_found` → neutral `caller_error`;
+ * - a breakerbox `invalid_request`, `model_not_found` or `request_rejected` → neutral `caller_error`;
  * - a rejection by an inner policy (`breaker_open`, `bulkhead_full`, `rate_limited`,
  *   `retry_budget_exceeded`): the call never reached the upstream → neutral `cancelled`, so a full
  *   bulkhead below a breaker can never trip it;
@@ -31,6 +31,7 @@ export const classifyError: ErrorClassifier = (error, signal) => {
         return CANCELLED;
       case 'invalid_request':
       case 'model_not_found':
+      case 'request_rejected':
         return CALLER_ERROR;
       case 'upstream_error': {
         // Structural read: the error may come from another copy of the package.
@@ -46,6 +47,7 @@ export const classifyError: ErrorClassifier = (error, signal) => {
       case 'config_invalid':
       case 'state_store_unavailable':
       case 'invalid_api_key':
+      case 'internal_error':
         return GENERIC_FAILURE;
     }
   }

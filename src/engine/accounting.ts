@@ -1,0 +1,209 @@
+/**
+ * The bookkeeping of every request: cost, stats, latency estimates and the events `bb.on()`
+ * delivers. Telemetry only observes here; breaker state is driven by the router alone.
+ */
+import { AllCandidatesFailedError, Emitter } from '../core/index.js';
+import type { AttemptRecord, Clock, Outcome } from '../core/index.js';
+import type { CostLedger } from '../cost/index.js';
+import type { Deployment, FailoverSuccess } from '../router/index.js';
+import type { StatsCollector } from '../telemetry/index.js';
+import type { BreakerboxMeta, FallbackKind } from './meta.js';
+
+/** Tokens one request used. */
+export interface Usage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0 };
+
+/** One finished request, for `bb.on('request', fn)`. */
+export interface RequestEvent {
+  readonly meta: BreakerboxMeta;
+  readonly route: 'chat' | 'stream' | 'embeddings';
+  readonly ok: boolean;
+  readonly errorCode: string | undefined;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  /** For streams: time to the first content chunk, ms. */
+  readonly ttftMs: number | undefined;
+}
+
+/** Events `bb.on()` delivers. */
+export interface BreakerboxEvents {
+  request: RequestEvent;
+  attempt: AttemptRecord & { readonly requestId: string };
+  transition: { deployment: string; from: string; to: string; reason: string; atMs: number };
+}
+
+/** A request a deployment answered (for streams: once the stream has ended). */
+export interface Answer {
+  readonly route: RequestEvent['route'];
+  readonly requestedModel: string;
+  readonly win: FailoverSuccess<unknown>;
+  readonly requestId: string;
+  /** To the full answer (JSON) or to the first content chunk (streams), ms. */
+  readonly durationMs: number;
+  readonly usage: Usage;
+  readonly budgetFallback: FallbackKind;
+  readonly clientKey: string | undefined;
+  readonly ttftMs: number | undefined;
+  /** How the call ended: success for JSON; for streams, whatever ended it. */
+  readonly outcome: Outcome;
+}
+
+/** The meta of a request a deployment answered. */
+export function describe(
+  answer: Omit<Answer, 'usage' | 'clientKey' | 'ttftMs' | 'outcome' | 'route'>,
+  cost = { costUsd: 0, costIfRequestedUsd: 0 },
+): BreakerboxMeta {
+  const { win, requestedModel } = answer;
+  const served = win.candidate.deployment.model;
+  let fallback: FallbackKind = 'none';
+  if (win.candidate.role === 'context') fallback = 'context';
+  else if (served !== requestedModel)
+    fallback = answer.budgetFallback === 'budget' ? 'budget' : 'model';
+  return {
+    requestId: answer.requestId,
+    requestedModel,
+    model: served,
+    deployment: win.candidate.deployment.id,
+    fallbackUsed: fallback !== 'none',
+    fallback,
+    attempts: win.attempts,
+    calls: win.calls,
+    cached: false,
+    costUsd: cost.costUsd,
+    costIfRequestedUsd: cost.costIfRequestedUsd,
+    durationMs: answer.durationMs,
+  };
+}
+
+/** Exponentially weighted moving average of success latency (alpha 0.2), for least-latency. */
+function updateLatency(d: Deployment, ms: number): void {
+  d.latencyEwmaMs = d.latencyEwmaMs === undefined ? ms : d.latencyEwmaMs * 0.8 + ms * 0.2;
+}
+
+/** Bookkeeping for one engine. */
+export class Accounting {
+  readonly events = {
+    request: new Emitter<RequestEvent>(),
+    attempt: new Emitter<BreakerboxEvents['attempt']>(),
+    transition: new Emitter<BreakerboxEvents['transition']>(),
+  };
+  readonly #clock: Clock;
+  readonly #ledger: CostLedger;
+  readonly #stats: StatsCollector;
+
+  constructor(deps: { clock: Clock; ledger: CostLedger; stats: StatsCollector }) {
+    this.#clock = deps.clock;
+    this.#ledger = deps.ledger;
+    this.#stats = deps.stats;
+  }
+
+  /** A candidate was skipped or failed. */
+  attempt(a: AttemptRecord, requestId: string): void {
+    const neutral =
+      a.reason === 'caller_error' || a.reason === 'context_length' || a.reason === 'cancelled';
+    this.#stats.recordAttempt({
+      model: a.model,
+      deployment: a.deployment,
+      result: a.result === 'skipped' ? 'skipped' : neutral ? 'neutral' : 'failure',
+      reason: a.reason,
+      ...(a.durationMs !== undefined && { durationMs: a.durationMs }),
+    });
+    if (this.events.attempt.size > 0) this.events.attempt.emit({ ...a, requestId });
+  }
+
+  /** A deployment answered: cost, latency, stats, event. Returns the final meta. */
+  answered(answer: Answer): BreakerboxMeta {
+    const d = answer.win.candidate.deployment;
+    const cost = this.#ledger.record({
+      requestedModel: answer.requestedModel,
+      servedModel: d.model,
+      deployment: d.id,
+      ...answer.usage,
+      ...(answer.clientKey !== undefined && { clientKey: answer.clientKey }),
+    });
+    const meta = describe(answer, cost);
+    const { outcome } = answer;
+    if (outcome.type === 'success') updateLatency(d, answer.durationMs);
+    this.#stats.recordAttempt({
+      model: d.model,
+      deployment: d.id,
+      result: outcome.type,
+      ...(outcome.type === 'failure' && { reason: outcome.kind }),
+      ...(outcome.type === 'neutral' && { reason: outcome.reason }),
+      durationMs: answer.durationMs,
+    });
+    let code: string | undefined;
+    if (outcome.type === 'failure') code = 'upstream_error';
+    else if (outcome.type === 'neutral') code = 'cancelled';
+    this.finish(answer.route, meta, code, answer.usage, answer.ttftMs);
+    return meta;
+  }
+
+  /** A request ended without an upstream answer. */
+  failed(
+    route: RequestEvent['route'],
+    requestedModel: string,
+    error: unknown,
+    requestId: string,
+    startedMs: number,
+  ): void {
+    const attempts = error instanceof AllCandidatesFailedError ? error.attempts : [];
+    const meta: BreakerboxMeta = {
+      requestId,
+      requestedModel,
+      model: null,
+      deployment: null,
+      fallbackUsed: false,
+      fallback: 'none',
+      attempts,
+      calls: attempts.filter((a) => a.result !== 'skipped').length,
+      cached: false,
+      costUsd: 0,
+      costIfRequestedUsd: 0,
+      durationMs: this.#clock.now() - startedMs,
+    };
+    const code = (error as { code?: unknown } | null)?.code;
+    this.finish(
+      route,
+      meta,
+      typeof code === 'string' ? code : 'internal_error',
+      NO_USAGE,
+      undefined,
+    );
+  }
+
+  /** Records a finished request (an error when `errorCode` is set) and emits its event. */
+  finish(
+    route: RequestEvent['route'],
+    meta: BreakerboxMeta,
+    errorCode: string | undefined,
+    usage: Usage = NO_USAGE,
+    ttftMs?: number,
+  ): void {
+    const ok = errorCode === undefined;
+    let outcome: 'success' | 'error' | 'cached' | 'static' = ok ? 'success' : 'error';
+    if (ok && meta.cached) outcome = 'cached';
+    else if (ok && meta.fallback === 'static') outcome = 'static';
+    this.#stats.recordRequest({
+      requestedModel: meta.requestedModel,
+      ...(meta.model !== null && { servedModel: meta.model }),
+      ...(meta.deployment !== null && { deployment: meta.deployment }),
+      outcome,
+      ...(errorCode !== undefined && { errorCode }),
+      fallbackUsed: meta.fallbackUsed,
+      attempts: meta.calls,
+      durationMs: meta.durationMs,
+      ...(ttftMs !== undefined && { ttftMs }),
+      ...usage,
+      costUsd: meta.costUsd,
+      costIfRequestedUsd: meta.costIfRequestedUsd,
+    });
+    if (this.events.request.size > 0) {
+      this.events.request.emit({ meta, route, ok, errorCode, ...usage, ttftMs });
+    }
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * `createBreakerbox(config)`: the engine the library, the gateway and the batch runner share.
+ * One request: resolve the model (and its budget), try the cache, open one deadline, run the
+ * router's failover over the plan, settle the winner's permit, account for it.
+ */
+import { RetryBudget, systemClock } from '../core/index.js';
+import type { Clock, Disposable } from '../core/index.js';
+import { parseConfig } from '../config/index.js';
+import type { ResolvedConfig } from '../config/index.js';
+import { CostLedger } from '../cost/index.js';
+import { ResponseCache, cacheKey } from '../cache/index.js';
+import { planCandidates, planContextFallbacks, runFailover, settle } from '../router/index.js';
+import type { Candidate, Deployment, FailoverRequest, ModelRoute } from '../router/index.js';
+import { StatsCollector } from '../telemetry/index.js';
+import type { Dispatcher } from 'undici';
+import { Accounting, describe } from './accounting.js';
+import type { BreakerboxEvents } from './accounting.js';
+import { buildRuntime } from './build.js';
+import type { Runtime } from './build.js';
+import { ChatStream } from './chat-stream.js';
+import { createFetch } from './fetch.js';
+import type { BreakerboxMeta } from './meta.js';
+import { chooseRoute, newRequestId, openDeadline, retryControl } from './request-context.js';
+import type { CallOptions } from './request-context.js';
+import { fromCache, rescue } from './rescue.js';
+import type { RescueContext, UnaryResult } from './rescue.js';
+import { openStream } from './stream-call.js';
+import type { OpenedStream } from './stream-call.js';
+import { callJson, upstreamRequest, usageOf } from './upstream-calls.js';
+import type { JsonBody, JsonResponse } from './upstream-calls.js';
+import { estimatePromptTokens, validateChatBody, validateEmbeddingsBody } from './validate.js';
+import type { ChatBody, EmbeddingsBody } from './validate.js';
+
+/** Seams for embedding and tests. */
+export interface BreakerboxDeps {
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** Jitter and weighted choice. @default Math.random */
+  readonly random?: () => number;
+  /** An undici dispatcher used for every provider (a MockAgent in tests). */
+  readonly dispatcher?: Dispatcher;
+  /** Environment for `${VAR}` in the config. @default process.env */
+  readonly env?: Record<string, string | undefined>;
+}
+
+/** A chat completion as the upstream returned it, plus what breakerbox did. */
+export type ChatResult = JsonBody & { readonly breakerbox: BreakerboxMeta };
+
+/** An embeddings response, plus what breakerbox did. */
+export type EmbeddingsResult = JsonBody & { readonly breakerbox: BreakerboxMeta };
+
+type Route = 'chat' | 'embeddings';
+
+/** The engine. Build it with {@link createBreakerbox}. */
+export class Breakerbox {
+  /** The validated configuration in force. */
+  readonly config: ResolvedConfig;
+  /** Routes `/chat/completions`, `/embeddings` and `/models` for the official `openai` SDK. */
+  readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /** When this engine was created, epoch ms (the `created` of `/models` entries). */
+  readonly startedAtEpochMs: number;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #runtime: Runtime;
+  readonly #ledger: CostLedger;
+  readonly #cache: ResponseCache | undefined;
+  readonly #stats: StatsCollector;
+  readonly #retryBudget: RetryBudget;
+  readonly #accounting: Accounting;
+  readonly #rescue: RescueContext;
+  readonly #subscriptions: Disposable[] = [];
+  #closed = false;
+
+  constructor(config: ResolvedConfig, deps: BreakerboxDeps = {}) {
+    this.config = config;
+    this.#clock = deps.clock ?? systemClock;
+    this.#random = deps.random ?? Math.random;
+    this.startedAtEpochMs = this.#clock.epochMs();
+    this.#runtime = buildRuntime(config, {
+      clock: this.#clock,
+      ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
+    });
+    this.#ledger = new CostLedger({ prices: config.pricing, clock: this.#clock });
+    this.#cache = config.cache.enabled
+      ? new ResponseCache({ ...config.cache, clock: this.#clock })
+      : undefined;
+    this.#stats = new StatsCollector({
+      clock: this.#clock,
+      models: Object.keys(config.models),
+      deployments: Object.fromEntries(
+        [...this.#runtime.deployments].map(([id, d]) => [id, d.model]),
+      ),
+    });
+    this.#retryBudget = new RetryBudget({
+      ratio: config.retry.budget,
+      minPerSecond: config.retry.minPerSecond,
+      clock: this.#clock,
+    });
+    this.#accounting = new Accounting({
+      clock: this.#clock,
+      ledger: this.#ledger,
+      stats: this.#stats,
+    });
+    this.#rescue = {
+      config,
+      cache: this.#cache,
+      accounting: this.#accounting,
+      nowMs: () => this.#clock.now(),
+      epochMs: () => this.#clock.epochMs(),
+    };
+    this.#subscriptions.push(
+      this.#runtime.breakers.onTransition((t) => {
+        const event = {
+          deployment: t.breaker,
+          from: t.from,
+          to: t.to,
+          reason: t.reason,
+          atMs: t.atMs,
+        };
+        this.#stats.recordTransition(event);
+        this.#accounting.events.transition.emit(event);
+      }),
+    );
+    this.fetch = createFetch(this);
+  }
+
+  /** Subscribes to engine events; dispose the result to unsubscribe. */
+  on<K extends keyof BreakerboxEvents>(
+    event: K,
+    listener: (e: BreakerboxEvents[K]) => void,
+  ): Disposable {
+    const emitter = this.#accounting.events[event] as unknown as {
+      on(l: (e: BreakerboxEvents[K]) => void): Disposable;
+    };
+    return emitter.on(listener);
+  }
+
+  /** The configured logical models. */
+  get models(): readonly string[] {
+    return [...this.#runtime.models.keys()];
+  }
+
+  /** The deployments and their breakers, for admin and metrics. */
+  get deployments(): ReadonlyMap<string, Deployment> {
+    return this.#runtime.deployments;
+  }
+
+  /** Breakers by deployment id, for the admin API. */
+  get breakers(): Runtime['breakers'] {
+    return this.#runtime.breakers;
+  }
+
+  /** The cost ledger (spend per model, deployment and client key). */
+  get ledger(): CostLedger {
+    return this.#ledger;
+  }
+
+  /**
+   * A chat completion through the router.
+   * @throws InvalidRequestError, ModelNotFoundError, BudgetExceededError, CancelledError,
+   *   DeadlineExceededError, UpstreamRejectedError, AllCandidatesFailedError
+   */
+  async chat(request: unknown, options: CallOptions = {}): Promise<ChatResult> {
+    const body = validateChatBody(request);
+    if (body.stream === true) {
+      throw new TypeError('chat() takes non-stream requests; use stream() for stream: true');
+    }
+    const r = await this.#unary('chat', body, options);
+    return { ...r.body, breakerbox: r.meta };
+  }
+
+  /** Embeddings through the router. Fails over only to models declaring the same dimension. */
+  async embed(request: unknown, options: CallOptions = {}): Promise<EmbeddingsResult> {
+    const r = await this.#unary('embeddings', validateEmbeddingsBody(request), options);
+    return { ...r.body, breakerbox: r.meta };
+  }
+
+  /**
+   * Like {@link chat} and {@link embed} but for relaying: the upstream's body text as it came
+   * (not re-serialised) and the meta apart, for `bb.fetch`, the gateway and the batch runner.
+   */
+  async relay(route: Route, request: unknown, options: CallOptions = {}): Promise<UnaryResult> {
+    const body = route === 'chat' ? validateChatBody(request) : validateEmbeddingsBody(request);
+    return this.#unary(route, body, options);
+  }
+
+  /**
+   * Opens a chat stream. Resolves once the first content chunk exists, so every failure before
+   * it fails over and surfaces here as a rejection, never mid-stream.
+   */
+  async openStream(request: unknown, options: CallOptions = {}): Promise<ChatStream> {
+    return this.#openStream(validateChatBody(request), options);
+  }
+
+  /** A chat stream as parsed chunk objects: `for await (const chunk of bb.stream(req))`. */
+  stream(
+    request: unknown,
+    options: CallOptions = {},
+  ): AsyncIterable<JsonBody> & { readonly meta: Promise<BreakerboxMeta> } {
+    const opened = this.openStream(request, options);
+    opened.catch(() => undefined);
+    return {
+      meta: opened.then((s) => s.meta),
+      async *[Symbol.asyncIterator]() {
+        const s = await opened;
+        for await (const data of s) yield JSON.parse(data) as JsonBody;
+      },
+    };
+  }
+
+  /** Per model and deployment: calls, outcomes, fallbacks, latency, tokens, cost, breakers. */
+  stats(): ReturnType<StatsCollector['snapshot']> & { breakers: Record<string, unknown> } {
+    const breakers: Record<string, unknown> = {};
+    for (const [id] of this.#runtime.deployments)
+      breakers[id] = this.#runtime.breakers.get(id).snapshot();
+    return { ...this.#stats.snapshot(), breakers };
+  }
+
+  /** Closes every upstream connection pool. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const s of this.#subscriptions) s.dispose();
+    await Promise.all([...this.#runtime.upstreams.values()].map((u) => u.close()));
+  }
+
+  /** The failover request shared by every route, less its `call`. */
+  #failover(
+    kind: Route,
+    route: ModelRoute,
+    body: ChatBody | EmbeddingsBody,
+    options: CallOptions,
+    deadline: FailoverRequest<unknown>['deadline'],
+    requestId: string,
+  ): Omit<FailoverRequest<unknown>, 'call'> {
+    const lookup = (name: string): ModelRoute | undefined => this.#runtime.models.get(name);
+    const contextPlan: Candidate[] =
+      kind === 'chat' ? planContextFallbacks(route, lookup, this.#random) : [];
+    return {
+      model: route,
+      plan: planCandidates(route, kind, lookup, this.#random),
+      contextPlan,
+      clock: this.#clock,
+      callerSignal: options.signal,
+      deadline,
+      estimatedTokens: estimateTokens(body),
+      retry: retryControl(route, this.config, this.#retryBudget, this.#random),
+      onAttempt: (a) => {
+        this.#accounting.attempt(a, requestId);
+      },
+    };
+  }
+
+  async #unary(
+    kind: Route,
+    body: ChatBody | EmbeddingsBody,
+    options: CallOptions,
+  ): Promise<UnaryResult> {
+    const startedMs = this.#clock.now();
+    const requestId = options.requestId ?? newRequestId();
+    const choice = chooseRoute(body.model, this.#runtime.models, this.config, this.#ledger);
+    const key = kind === 'chat' && this.#cache ? cacheKey(body) : undefined;
+    const rescueReq = { kind, model: body.model, key, requestId, startedMs };
+    const hit = key !== undefined ? this.#cache?.get(key) : undefined;
+    if (hit?.fresh === true) return fromCache(this.#rescue, rescueReq, hit, []);
+    const deadline = openDeadline(this.config.deadlineMs, options, this.#clock);
+    this.#retryBudget.recordRequest();
+    let win;
+    try {
+      win = await runFailover<JsonResponse>({
+        ...this.#failover(kind, choice.route, body, options, deadline, requestId),
+        call: (d, signal) =>
+          callJson(d, kind, upstreamRequest(d, body, signal, deadline, requestId)),
+      });
+    } catch (error) {
+      const rescued = rescue(this.#rescue, rescueReq, error);
+      if (rescued) return rescued;
+      this.#accounting.failed(kind, body.model, error, requestId, startedMs);
+      throw error;
+    } finally {
+      deadline.dispose();
+    }
+    const durationMs = this.#clock.now() - startedMs;
+    const usage = usageOf(win.value.body);
+    settle(win, { type: 'success', durationMs }, usage.promptTokens + usage.completionTokens);
+    const meta = this.#accounting.answered({
+      route: kind,
+      requestedModel: body.model,
+      win,
+      requestId,
+      durationMs,
+      usage,
+      budgetFallback: choice.fallback,
+      clientKey: options.clientKey,
+      ttftMs: undefined,
+      outcome: { type: 'success' },
+    });
+    if (key !== undefined) this.#cache?.set(key, win.value.body, win.value.text);
+    return { body: win.value.body, text: win.value.text, meta };
+  }
+
+  async #openStream(body: ChatBody, options: CallOptions): Promise<ChatStream> {
+    const startedMs = this.#clock.now();
+    const requestId = options.requestId ?? newRequestId();
+    const choice = chooseRoute(body.model, this.#runtime.models, this.config, this.#ledger);
+    // Ask for usage on the caller's behalf so spend is known; the chunk is hidden if unasked.
+    const upstreamBody: JsonBody = {
+      ...body,
+      stream: true,
+      stream_options: { ...body.stream_options, include_usage: true },
+    };
+    const deadline = openDeadline(this.config.deadlineMs, options, this.#clock);
+    this.#retryBudget.recordRequest();
+    const now = (): number => this.#clock.now();
+    let win;
+    try {
+      win = await runFailover<OpenedStream>({
+        ...this.#failover('chat', choice.route, body, options, deadline, requestId),
+        call: (d, signal) =>
+          openStream(
+            d,
+            upstreamRequest(d, upstreamBody, signal, deadline, requestId),
+            signal,
+            options.signal,
+            now,
+          ),
+      });
+    } catch (error) {
+      this.#accounting.failed('stream', body.model, error, requestId, startedMs);
+      throw error;
+    } finally {
+      // The deadline covers the first chunk; from here the stream lives on its own controller.
+      deadline.dispose();
+    }
+    const ttftMs = this.#clock.now() - startedMs;
+    const answer = {
+      route: 'stream' as const,
+      requestedModel: body.model,
+      win,
+      requestId,
+      durationMs: ttftMs,
+      budgetFallback: choice.fallback,
+      clientKey: options.clientKey,
+      ttftMs,
+    };
+    const settled = win;
+    return new ChatStream({
+      opened: win.value,
+      meta: describe(answer),
+      callerWantsUsage: body.stream_options?.include_usage === true,
+      onEnd: (end) => {
+        const usage = { promptTokens: end.promptTokens, completionTokens: end.completionTokens };
+        settle(settled, end.outcome, usage.promptTokens + usage.completionTokens);
+        this.#accounting.answered({ ...answer, usage, outcome: end.outcome });
+      },
+    });
+  }
+}
+
+/** Prompt estimate plus the completion cap, for token-per-minute limits. */
+function estimateTokens(body: ChatBody | EmbeddingsBody): number {
+  if ('messages' in body && Array.isArray(body.messages)) {
+    const chat = body as ChatBody;
+    const cap = chat.max_completion_tokens ?? chat.max_tokens ?? 256;
+    return estimatePromptTokens(chat.messages) + Math.min(cap, 4096);
+  }
+  const input = (body as EmbeddingsBody).input;
+  const text = typeof input === 'string' ? input : JSON.stringify(input);
+  return Math.ceil(text.length / 4);
+}
+
+/**
+ * Builds the engine from a config object (the same shape as the YAML file), or from an already
+ * resolved config.
+ * @throws ConfigError listing every problem with its path
+ */
+export function createBreakerbox(config: unknown, deps: BreakerboxDeps = {}): Breakerbox {
+  const resolved = parseConfig(config, { env: deps.env ?? process.env });
+  return new Breakerbox(resolved, deps);
+}

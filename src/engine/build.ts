@@ -1,0 +1,109 @@
+/**
+ * Turns a resolved configuration into the runtime graph: one upstream client (connection pool)
+ * per provider, one breaker per deployment, and the limits each deployment must pass.
+ */
+import { BreakerRegistry, Bulkhead, RateLimiter } from '../core/index.js';
+import type { Clock } from '../core/index.js';
+import type { ResolvedConfig, ResolvedDeployment, ResolvedProvider } from '../config/index.js';
+import { priceFor } from '../cost/index.js';
+import type { AdmissionLimit, Deployment, ModelRoute } from '../router/index.js';
+import { createUpstream } from '../upstream/index.js';
+import type { Upstream } from '../upstream/index.js';
+import type { Dispatcher } from 'undici';
+import { concurrencyLimit, rateLimit } from './limits.js';
+
+/** Seams for tests and embedding: every I/O dependency can be injected. */
+export interface BuildDeps {
+  readonly clock: Clock;
+  /** An undici dispatcher for every provider (a MockAgent in tests). */
+  readonly dispatcher?: Dispatcher;
+}
+
+/** The runtime graph built from a config. */
+export interface Runtime {
+  readonly models: ReadonlyMap<string, ModelRoute>;
+  readonly deployments: ReadonlyMap<string, Deployment>;
+  readonly upstreams: ReadonlyMap<string, Upstream>;
+  readonly breakers: BreakerRegistry;
+}
+
+function providerLimits(p: ResolvedProvider, clock: Clock): AdmissionLimit[] {
+  const limits: AdmissionLimit[] = [];
+  if (p.rpm !== undefined || p.tpm !== undefined) {
+    limits.push(rateLimit(new RateLimiter({ rpm: p.rpm, tpm: p.tpm, clock })));
+  }
+  if (p.maxConcurrent !== undefined) {
+    limits.push(concurrencyLimit(new Bulkhead({ maxConcurrent: p.maxConcurrent, clock })));
+  }
+  return limits;
+}
+
+function deploymentLimits(d: ResolvedDeployment, clock: Clock): AdmissionLimit[] {
+  const limits: AdmissionLimit[] = [];
+  if (d.rpm !== undefined || d.tpm !== undefined) {
+    limits.push(rateLimit(new RateLimiter({ rpm: d.rpm, tpm: d.tpm, clock })));
+  }
+  if (d.maxConcurrent !== undefined) {
+    limits.push(concurrencyLimit(new Bulkhead({ maxConcurrent: d.maxConcurrent, clock })));
+  }
+  return limits;
+}
+
+/** Builds the graph. Deployments with the same id (provider and upstream model) share one breaker. */
+export function buildRuntime(config: ResolvedConfig, deps: BuildDeps): Runtime {
+  const { clock } = deps;
+  const upstreams = new Map<string, Upstream>();
+  const providerLimitMap = new Map<string, AdmissionLimit[]>();
+  for (const p of Object.values(config.providers)) {
+    upstreams.set(
+      p.name,
+      createUpstream({
+        name: p.name,
+        baseURL: p.baseURL,
+        ...(p.apiKey !== undefined && { apiKey: p.apiKey }),
+        headers: p.headers,
+        timeouts: p.timeouts,
+        ...(p.maxConcurrent !== undefined && { maxConnections: p.maxConcurrent }),
+        ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
+        clock,
+      }),
+    );
+    providerLimitMap.set(p.name, providerLimits(p, clock));
+  }
+  const breakers = new BreakerRegistry({ clock, maxBreakers: 100_000 });
+  const deployments = new Map<string, Deployment>();
+  const models = new Map<string, ModelRoute>();
+  for (const m of Object.values(config.models)) {
+    const list: Deployment[] = m.deployments.map((d) => {
+      const existing = deployments.get(d.id);
+      if (existing && existing.model === m.name) return existing;
+      const provider = config.providers[d.provider] as ResolvedProvider;
+      const price = priceFor(m.name, config.pricing);
+      const deployment: Deployment = {
+        id: d.id,
+        model: m.name,
+        provider: d.provider,
+        upstreamModel: d.model,
+        weight: d.weight,
+        upstream: upstreams.get(d.provider) as Upstream,
+        breaker: breakers.get(d.id, d.breaker),
+        limits: [...(providerLimitMap.get(d.provider) ?? []), ...deploymentLimits(d, clock)],
+        timeouts: provider.timeouts,
+        priceScore: price ? price.input + price.output : 0,
+        latencyEwmaMs: undefined,
+      };
+      deployments.set(d.id, deployment);
+      return deployment;
+    });
+    models.set(m.name, {
+      name: m.name,
+      deployments: list,
+      fallbacks: m.fallbacks,
+      contextWindowFallbacks: m.contextWindowFallbacks,
+      strategy: m.strategy,
+      embeddingDimensions: m.embeddingDimensions,
+      retryAttempts: m.retry.attempts,
+    });
+  }
+  return { models, deployments, upstreams, breakers };
+}

@@ -1,0 +1,16 @@
+export { Breakerbox, createBreakerbox } from './breakerbox.js';
+export type { BreakerboxDeps, ChatResult, EmbeddingsResult } from './breakerbox.js';
+export type { BreakerboxEvents, RequestEvent } from './accounting.js';
+export type { UnaryResult } from './rescue.js';
+export { ChatStream } from './chat-stream.js';
+export type { StreamEnd } from './chat-stream.js';
+export { metaHeaders } from './meta.js';
+export type { BreakerboxMeta, FallbackKind } from './meta.js';
+export type { CallOptions } from './request-context.js';
+export { newRequestId } from './request-context.js';
+export { toWireError, MAX_RETRY_AFTER_MS } from './openai-error.js';
+export type { WireError } from './openai-error.js';
+export { errorResponse } from './fetch.js';
+export { DONE, errorEvent } from './sse-body.js';
+export { validateChatBody, validateEmbeddingsBody, estimatePromptTokens } from './validate.js';
+export type { ChatBody, EmbeddingsBody } from './validate.js';

@@ -1,0 +1,94 @@
+/**
+ * What every route (chat, stream, embeddings) does before and around its failover run: resolve
+ * the model, apply its spend budget, open the one deadline, and describe the outcome.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  BudgetExceededError,
+  Deadline,
+  ModelNotFoundError,
+  exponentialBackoff,
+} from '../core/index.js';
+import type { Clock, RetryBudget } from '../core/index.js';
+import type { ResolvedConfig } from '../config/index.js';
+import type { CostLedger } from '../cost/index.js';
+import type { ModelRoute, RetryControl, RouterDeadline } from '../router/index.js';
+import type { FallbackKind } from './meta.js';
+
+/** Per-call options of `chat`, `stream` and `embed`. */
+export interface CallOptions {
+  /** The caller's cancellation: aborts the upstream call and frees every resource. */
+  readonly signal?: AbortSignal;
+  /** A tighter deadline for this request, ms; never longer than the configured `deadlineMs`. */
+  readonly deadlineMs?: number;
+  /** Propagated as `x-request-id`; generated when absent. */
+  readonly requestId?: string;
+  /** The gateway client key's name, for per-key spend. */
+  readonly clientKey?: string;
+}
+
+/** Generates a request id: `req_` and 24 hex digits. */
+export function newRequestId(): string {
+  return `req_${randomBytes(12).toString('hex')}`;
+}
+
+/** The resolved route of one request and why it was chosen. */
+export interface RouteChoice {
+  readonly route: ModelRoute;
+  /** `budget` when the requested model's budget sent the request to its `downgradeTo`. */
+  readonly fallback: FallbackKind;
+}
+
+/**
+ * Finds the model's route and applies its daily budget.
+ * @throws ModelNotFoundError the model is not configured
+ * @throws BudgetExceededError the budget is spent and refusing is configured
+ */
+export function chooseRoute(
+  name: string,
+  models: ReadonlyMap<string, ModelRoute>,
+  config: ResolvedConfig,
+  ledger: CostLedger,
+): RouteChoice {
+  const route = models.get(name);
+  if (!route) throw new ModelNotFoundError(name);
+  const budget = config.models[name]?.budget;
+  if (!budget || ledger.checkBudget(name, budget.usdPerDay) === 'ok') {
+    return { route, fallback: 'none' };
+  }
+  const downgrade = budget.onExceeded === 'downgrade' ? budget.downgradeTo : undefined;
+  const target = downgrade !== undefined ? models.get(downgrade) : undefined;
+  if (!target) throw new BudgetExceededError(`model ${name}`);
+  return { route: target, fallback: 'budget' };
+}
+
+/** Opens the request's one deadline: the tighter of the caller's and the configured one. */
+export function openDeadline(
+  configuredMs: number,
+  options: CallOptions,
+  clock: Clock,
+): Deadline & RouterDeadline {
+  const budgetMs = Math.min(configuredMs, options.deadlineMs ?? Infinity);
+  const deadline = new Deadline({
+    budgetMs,
+    clock,
+    ...(options.signal !== undefined && { signal: options.signal }),
+  });
+  return Object.assign(deadline, { budgetMs });
+}
+
+/** Retry control for one request: attempts from the model, the shared budget, backoff. */
+export function retryControl(
+  route: ModelRoute,
+  config: ResolvedConfig,
+  budget: RetryBudget,
+  random: () => number,
+): RetryControl {
+  const { initialMs, maxMs } = config.models[route.name]?.retry.backoff ?? config.retry.backoff;
+  const backoff = exponentialBackoff({ initialMs, maxMs, factor: 2, jitter: 'full', random });
+  return {
+    attempts: route.retryAttempts,
+    tryRetry: () => budget.tryRetry(),
+    backoffMs: (n) => backoff({ attempt: n, previousDelayMs: undefined }),
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Opening a stream on one candidate: everything up to and including the first content chunk.
+ * Until that chunk, any failure (an error status, an error event, a stall, a cut) is an ordinary
+ * failed attempt and the router fails over; the caller has seen nothing. The role-only preamble
+ * is held back until content arrives (DESIGN.md "Streams").
+ */
+import { isBreakerboxError, UpstreamError } from '../core/index.js';
+import type { CallResult, Deployment } from '../router/index.js';
+import type { SseEvent, UpstreamRequest } from '../upstream/index.js';
+
+/** A stream that has produced its first content chunk and is ready to hand to the caller. */
+export interface OpenedStream {
+  /** Payloads read so far, the last one holding the first content. */
+  readonly buffered: readonly string[];
+  readonly events: AsyncIterableIterator<SseEvent>;
+  /** Destroys the upstream socket. */
+  readonly abort: () => void;
+  /** The attempt's own controller: the caller's abort still reaches it after the deadline is let go. */
+  readonly controller: AbortController;
+  /** Stops the request deadline from cutting the stream once content flows. */
+  readonly releaseDeadline: () => void;
+  /** Ms from the attempt's start to the first content chunk. */
+  readonly firstContentMs: number;
+  readonly upstreamRequestId: string | undefined;
+}
+
+/** True when a chunk carries something the caller must see: text, a tool call, a finish. */
+export function hasContent(data: string): boolean {
+  const chunk = JSON.parse(data) as { choices?: unknown };
+  if (!Array.isArray(chunk.choices)) return false;
+  for (const c of chunk.choices as { delta?: Record<string, unknown>; finish_reason?: unknown }[]) {
+    if (c.finish_reason !== null && c.finish_reason !== undefined) return true;
+    const d = c.delta;
+    if (!d) continue;
+    if (typeof d.content === 'string' && d.content.length > 0) return true;
+    if (d.tool_calls !== undefined && d.tool_calls !== null) return true;
+    if (d.function_call !== undefined && d.function_call !== null) return true;
+    if (typeof d.refusal === 'string' && d.refusal.length > 0) return true;
+  }
+  return false;
+}
+
+function link(signal: AbortSignal, controller: AbortController): () => void {
+  if (signal.aborted) {
+    controller.abort(signal.reason);
+    return () => undefined;
+  }
+  const onAbort = (): void => {
+    controller.abort(signal.reason);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    signal.removeEventListener('abort', onAbort);
+  };
+}
+
+function asFailure(
+  d: Deployment,
+  error: unknown,
+  durationMs: number,
+): Exclude<CallResult<OpenedStream>, { type: 'success' }> {
+  // A cancellation, or the request deadline firing, is the caller's business, not the upstream's.
+  if (isBreakerboxError(error) && !(error instanceof UpstreamError)) {
+    return { type: 'cancelled', durationMs };
+  }
+  const upstreamError =
+    error instanceof UpstreamError
+      ? error
+      : new UpstreamError({
+          kind: error instanceof SyntaxError ? 'malformed_response' : 'stream_error',
+          deploymentId: d.id,
+          message: `upstream ${d.id} ended or broke its stream before any content`,
+        });
+  return {
+    type: 'failure',
+    outcome: {
+      type: 'failure',
+      kind: upstreamError.kind,
+      ...(upstreamError.retryAfterMs !== undefined && { retryAfterMs: upstreamError.retryAfterMs }),
+    },
+    error: upstreamError,
+    durationMs,
+  };
+}
+
+/**
+ * Opens the stream and reads until the first content chunk.
+ * @param deadlineSignal the request deadline: it may cut the stream only until content flows
+ * @param callerSignal the caller's own cancellation: it may cut the stream at any time
+ */
+export async function openStream(
+  d: Deployment,
+  req: UpstreamRequest,
+  deadlineSignal: AbortSignal,
+  callerSignal: AbortSignal | undefined,
+  now: () => number,
+): Promise<CallResult<OpenedStream>> {
+  const startedMs = now();
+  const controller = new AbortController();
+  const releaseDeadline = link(deadlineSignal, controller);
+  const releaseCaller = callerSignal ? link(callerSignal, controller) : () => undefined;
+  const fail = (r: Exclude<CallResult<OpenedStream>, { type: 'success' }>) => {
+    releaseDeadline();
+    releaseCaller();
+    return r;
+  };
+  const head = await d.upstream.chatStream({ ...req, signal: controller.signal });
+  if (head.type !== 'stream') return fail(head);
+  const buffered: string[] = [];
+  try {
+    for (;;) {
+      const next = await head.events.next();
+      if (next.done === true) {
+        head.abort();
+        return fail(asFailure(d, undefined, now() - startedMs));
+      }
+      buffered.push(next.value.data);
+      if (hasContent(next.value.data)) break;
+    }
+  } catch (error) {
+    head.abort();
+    return fail(asFailure(d, error, now() - startedMs));
+  }
+  const firstContentMs = now() - startedMs;
+  return {
+    type: 'success',
+    durationMs: firstContentMs,
+    value: {
+      buffered,
+      events: head.events,
+      abort: () => {
+        head.abort();
+        releaseCaller();
+      },
+      controller,
+      releaseDeadline,
+      firstContentMs,
+      upstreamRequestId: head.upstreamRequestId,
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The upstream call each route makes for one candidate, shaped as a router `CallResult`.
+ * The body is copied once with the deployment's upstream model name and serialised once.
+ */
+import { UpstreamError } from '../core/index.js';
+import type { CallResult, Deployment, RouterDeadline } from '../router/index.js';
+import type { UpstreamRequest } from '../upstream/index.js';
+
+/** A JSON response body the route accepted. */
+export type JsonBody = Record<string, unknown>;
+
+/** A JSON answer: parsed once, its text kept for relaying unchanged. */
+export interface JsonResponse {
+  readonly body: JsonBody;
+  readonly text: string;
+}
+
+function isObject(v: unknown): v is JsonBody {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The request one attempt sends: the upstream model name, this attempt's time budget. */
+export function upstreamRequest(
+  d: Deployment,
+  body: JsonBody,
+  signal: AbortSignal,
+  deadline: RouterDeadline,
+  requestId: string,
+): UpstreamRequest {
+  const upstreamBody = d.upstreamModel === body.model ? body : { ...body, model: d.upstreamModel };
+  return {
+    deploymentId: d.id,
+    body: upstreamBody,
+    bodyText: JSON.stringify(upstreamBody),
+    signal,
+    // One attempt never outlives the request's deadline.
+    timeouts: { totalMs: Math.max(1, Math.min(d.timeouts.totalMs, deadline.remainingMs())) },
+    requestId,
+  };
+}
+
+/**
+ * Calls a JSON route (chat or embeddings) and checks the success body has the field the route
+ * promises (`choices` or `data`); a 200 without it is a malformed response, a failure.
+ */
+export async function callJson(
+  d: Deployment,
+  route: 'chat' | 'embeddings',
+  req: UpstreamRequest,
+): Promise<CallResult<JsonResponse>> {
+  const result = route === 'chat' ? await d.upstream.chat(req) : await d.upstream.embeddings(req);
+  if (result.type !== 'success') return result;
+  const field = route === 'chat' ? 'choices' : 'data';
+  if (!isObject(result.body) || !Array.isArray(result.body[field])) {
+    const error = new UpstreamError({
+      kind: 'malformed_response',
+      deploymentId: d.id,
+      status: result.status,
+      message: `upstream ${d.id} answered ${result.status} without '${field}'`,
+    });
+    return {
+      type: 'failure',
+      outcome: { type: 'failure', kind: 'malformed_response' },
+      error,
+      status: result.status,
+      durationMs: result.durationMs,
+    };
+  }
+  return {
+    type: 'success',
+    value: { body: result.body, text: result.bodyText },
+    durationMs: result.durationMs,
+  };
+}
+
+/** Prompt and completion tokens from an OpenAI `usage` object (zeros when absent). */
+export function usageOf(body: unknown): { promptTokens: number; completionTokens: number } {
+  const usage = isObject(body) ? body.usage : undefined;
+  if (!isObject(usage)) return { promptTokens: 0, completionTokens: 0 };
+  const p = usage.prompt_tokens;
+  const c = usage.completion_tokens;
+  return {
+    promptTokens: typeof p === 'number' ? p : 0,
+    completionTokens: typeof c === 'number' ? c : 0,
+  };
+}

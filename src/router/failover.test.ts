@@ -1,0 +1,427 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  AllCandidatesFailedError,
+  CancelledError,
+  Deadline,
+  FakeClock,
+  UpstreamError,
+  UpstreamRejectedError,
+} from '../core/index.js';
+import type { Outcome } from '../core/index.js';
+import type { Upstream } from '../upstream/index.js';
+import { runFailover } from './failover.js';
+import type { CallResult, RetryControl, RouterDeadline } from './failover.js';
+import type { AdmissionLimit, Candidate, Deployment, ModelRoute, RouterPermit } from './types.js';
+
+/** A breaker that admits while `openForMs` is 0 and remembers what it was told. */
+class FakeBreaker {
+  openForMs = 0;
+  readonly recorded: Outcome['type'][] = [];
+  acquire(): RouterPermit | { admitted: false; retryAfterMs: number } {
+    return this.openForMs > 0
+      ? { admitted: false, retryAfterMs: this.openForMs }
+      : { admitted: true };
+  }
+  record(_permit: RouterPermit, outcome: Outcome): void {
+    this.recorded.push(outcome.type);
+  }
+  msUntilAdmission(): number {
+    return this.openForMs;
+  }
+}
+
+function deployment(
+  id: string,
+  model: string,
+  limits: AdmissionLimit[] = [],
+): Deployment & { breaker: FakeBreaker } {
+  return {
+    id,
+    model,
+    provider: id.split('/')[0] ?? 'p',
+    upstreamModel: model,
+    weight: 1,
+    upstream: {} as Upstream,
+    breaker: new FakeBreaker(),
+    limits,
+    timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000, totalMs: 1000 },
+    priceScore: 1,
+    latencyEwmaMs: undefined,
+  };
+}
+
+const route = (name: string, deployments: Deployment[]): ModelRoute => ({
+  name,
+  deployments,
+  fallbacks: [],
+  contextWindowFallbacks: [],
+  strategy: 'priority',
+  embeddingDimensions: undefined,
+  retryAttempts: 0,
+});
+
+const ok = (value: string): CallResult<string> => ({ type: 'success', value, durationMs: 5 });
+const fail = (
+  d: Deployment,
+  kind: 'server_error' | 'auth' = 'server_error',
+): CallResult<string> => ({
+  type: 'failure',
+  outcome: { type: 'failure', kind },
+  error: new UpstreamError({ kind, deploymentId: d.id, status: 500 }),
+  status: 500,
+  durationMs: 5,
+});
+
+function setup(
+  opts: { budgetMs?: number; retry?: Partial<RetryControl>; signal?: AbortSignal } = {},
+) {
+  const clock = new FakeClock();
+  const deadline = new Deadline({
+    budgetMs: opts.budgetMs ?? 10_000,
+    clock,
+    ...(opts.signal && { signal: opts.signal }),
+  });
+  const routerDeadline = Object.assign(deadline, {
+    budgetMs: opts.budgetMs ?? 10_000,
+  }) as unknown as RouterDeadline;
+  const retry: RetryControl = {
+    attempts: 0,
+    tryRetry: () => true,
+    backoffMs: () => 100,
+    ...opts.retry,
+  };
+  return { clock, deadline: routerDeadline, retry };
+}
+
+const plan = (...ds: Deployment[]): Candidate[] =>
+  ds.map((deployment, i) => ({ deployment, role: i === 0 ? 'primary' : 'fallback' }));
+
+test('the first healthy candidate answers; nothing else is called', async () => {
+  const a = deployment('p/a', 'a');
+  const b = deployment('p/b', 'b');
+  const { clock, deadline, retry } = setup();
+  const called: string[] = [];
+  const win = await runFailover({
+    model: route('a', [a]),
+    plan: plan(a, b),
+    contextPlan: [],
+    clock,
+    callerSignal: undefined,
+    deadline,
+    estimatedTokens: 10,
+    retry,
+    call: async (d) => {
+      called.push(d.id);
+      return ok('hello');
+    },
+  });
+  assert.equal(win.value, 'hello');
+  assert.equal(win.calls, 1);
+  assert.deepEqual(called, ['p/a']);
+  assert.deepEqual(win.attempts, []);
+  // The winner's permit is still held: the caller records it.
+  assert.deepEqual(a.breaker.recorded, []);
+});
+
+test('a failed primary fails over to the fallback, and the failure is recorded', async () => {
+  const a = deployment('p/a', 'a');
+  const b = deployment('p/b', 'b');
+  const { clock, deadline, retry } = setup();
+  const win = await runFailover({
+    model: route('a', [a]),
+    plan: plan(a, b),
+    contextPlan: [],
+    clock,
+    callerSignal: undefined,
+    deadline,
+    estimatedTokens: 10,
+    retry,
+    call: async (d) => (d === a ? fail(a) : ok('from b')),
+  });
+  assert.equal(win.value, 'from b');
+  assert.equal(win.candidate.deployment, b);
+  assert.equal(win.calls, 2);
+  assert.deepEqual(a.breaker.recorded, ['failure']);
+  assert.equal(win.attempts.length, 1);
+  assert.deepEqual(
+    { result: win.attempts[0]?.result, reason: win.attempts[0]?.reason },
+    { result: 'failed', reason: 'server_error' },
+  );
+});
+
+test('an open breaker is skipped without a call, with its retry time', async () => {
+  const a = deployment('p/a', 'a');
+  const b = deployment('p/b', 'b');
+  a.breaker.openForMs = 25_000;
+  const { clock, deadline, retry } = setup();
+  const called: string[] = [];
+  const win = await runFailover({
+    model: route('a', [a]),
+    plan: plan(a, b),
+    contextPlan: [],
+    clock,
+    callerSignal: undefined,
+    deadline,
+    estimatedTokens: 10,
+    retry,
+    call: async (d) => {
+      called.push(d.id);
+      return ok('b');
+    },
+  });
+  assert.deepEqual(called, ['p/b']);
+  assert.deepEqual(win.attempts[0], {
+    deployment: 'p/a',
+    model: 'a',
+    result: 'skipped',
+    reason: 'breaker_open',
+    retryAfterMs: 25_000,
+  });
+});
+
+test("a caller's 400 returns at once, unchanged, with no failover and nothing counted", async () => {
+  const a = deployment('p/a', 'a');
+  const b = deployment('p/b', 'b');
+  const { clock, deadline, retry } = setup();
+  const body = {
+    error: { message: 'bad', type: 'invalid_request_error', param: 'x', code: 'bad_x' },
+  };
+  let calls = 0;
+  await assert.rejects(
+    runFailover({
+      model: route('a', [a]),
+      plan: plan(a, b),
+      contextPlan: [],
+      clock,
+      callerSignal: undefined,
+      deadline,
+      estimatedTokens: 10,
+      retry,
+      call: async () => {
+        calls++;
+        return {
+          type: 'caller_error',
+          outcome: { type: 'neutral', reason: 'caller_error' },
+          status: 400,
+          body,
+          durationMs: 1,
+        };
+      },
+    }),
+    (e: unknown) => e instanceof UpstreamRejectedError && e.status === 400 && e.body === body,
+  );
+  assert.equal(calls, 1);
+  assert.deepEqual(a.breaker.recorded, ['neutral']);
+});
+
+test('a context-length refusal moves to the context-window chain', async () => {
+  const a = deployment('p/a', 'a');
+  const b = deployment('p/b', 'b');
+  const big = deployment('p/big', 'big');
+  const { clock, deadline, retry } = setup();
+  const called: string[] = [];
+  const win = await runFailover({
+    model: route('a', [a]),
+    plan: plan(a, b),
+    contextPlan: [{ deployment: big, role: 'context' }],
+    clock,
+    callerSignal: undefined,
+    deadline,
+    estimatedTokens: 10,
+    retry,
+    call: async (d) => {
+      called.push(d.id);
+      if (d === big) return ok('long answer');
+      return {
+        type: 'caller_error',
+        outcome: { type: 'neutral', reason: 'context_length' },
+        status: 400,
+        body: {
+          error: {
+            message: 'too long',
+            type: 'invalid_request_error',
+            param: 'messages',
+            code: 'context_length_exceeded',
+          },
+        },
+        durationMs: 1,
+      };
+    },
+  });
+  assert.equal(win.value, 'long answer');
+  assert.equal(win.candidate.role, 'context');
+  assert.deepEqual(called, ['p/a', 'p/big']);
+});
+
+test('every candidate failing gives one error listing each, with bounded calls and retries', async () => {
+  const a = deployment('p/a', 'a');
+  const b = deployment('p/b', 'b');
+  const { clock, deadline, retry } = setup({ retry: { attempts: 2 } });
+  let calls = 0;
+  const run = runFailover({
+    model: route('a', [a]),
+    plan: plan(a, b),
+    contextPlan: [],
+    clock,
+    callerSignal: undefined,
+    deadline,
+    estimatedTokens: 10,
+    retry,
+    call: async (d) => {
+      calls++;
+      return fail(d);
+    },
+  });
+  const settled = run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  await clock.tick(1000);
+  const error = await settled;
+  assert.ok(error instanceof AllCandidatesFailedError);
+  // One call per candidate plus the two retries the config allows: never more.
+  assert.equal(calls, 4);
+  assert.equal(error.attempts.length, 4);
+});
+
+test('a retry budget that says no stops retries at once', async () => {
+  const a = deployment('p/a', 'a');
+  const { clock, deadline, retry } = setup({ retry: { attempts: 3, tryRetry: () => false } });
+  let calls = 0;
+  const settled = runFailover({
+    model: route('a', [a]),
+    plan: plan(a),
+    contextPlan: [],
+    clock,
+    callerSignal: undefined,
+    deadline,
+    estimatedTokens: 10,
+    retry,
+    call: async (d) => {
+      calls++;
+      return fail(d);
+    },
+  }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  await clock.tick(500);
+  const error = await settled;
+  assert.ok(error instanceof AllCandidatesFailedError);
+  assert.equal(calls, 1);
+  assert.equal(error.attempts.at(-1)?.reason, 'retry_budget_exceeded');
+  // The permit taken for the refused retry was handed back as neutral.
+  assert.deepEqual(a.breaker.recorded, ['failure', 'neutral']);
+});
+
+test('an auth failure is not retried', async () => {
+  const a = deployment('p/a', 'a');
+  const { clock, deadline, retry } = setup({ retry: { attempts: 3 } });
+  let calls = 0;
+  const settled = runFailover({
+    model: route('a', [a]),
+    plan: plan(a),
+    contextPlan: [],
+    clock,
+    callerSignal: undefined,
+    deadline,
+    estimatedTokens: 10,
+    retry,
+    call: async (d) => {
+      calls++;
+      return fail(d, 'auth');
+    },
+  }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  await clock.tick(1000);
+  assert.ok((await settled) instanceof AllCandidatesFailedError);
+  assert.equal(calls, 1);
+});
+
+test('a retry whose wait would pass the deadline is not made', async () => {
+  const a = deployment('p/a', 'a');
+  const { clock, deadline, retry } = setup({
+    budgetMs: 50,
+    retry: { attempts: 3, backoffMs: () => 100 },
+  });
+  let calls = 0;
+  const error = await runFailover({
+    model: route('a', [a]),
+    plan: plan(a),
+    contextPlan: [],
+    clock,
+    callerSignal: undefined,
+    deadline,
+    estimatedTokens: 10,
+    retry,
+    call: async (d) => {
+      calls++;
+      return fail(d);
+    },
+  }).catch((e: unknown) => e);
+  assert.ok(error instanceof AllCandidatesFailedError);
+  assert.equal(calls, 1);
+  assert.equal(clock.now(), 0);
+});
+
+test('a rate-limited deployment is skipped and gives back what it took', async () => {
+  let taken = 0;
+  const limit: AdmissionLimit = {
+    tryAdmit: () => ({ admitted: false, reason: 'rate_limited', retryAfterMs: 700 }),
+  };
+  const counting: AdmissionLimit = {
+    tryAdmit: () => {
+      taken++;
+      return { admitted: true, refund: () => taken--, settle: () => undefined };
+    },
+  };
+  const a = deployment('p/a', 'a', [counting, limit]);
+  const b = deployment('p/b', 'b');
+  const { clock, deadline, retry } = setup();
+  const win = await runFailover({
+    model: route('a', [a]),
+    plan: plan(a, b),
+    contextPlan: [],
+    clock,
+    callerSignal: undefined,
+    deadline,
+    estimatedTokens: 10,
+    retry,
+    call: async () => ok('b'),
+  });
+  assert.equal(win.candidate.deployment, b);
+  assert.equal(taken, 0);
+  assert.deepEqual(a.breaker.recorded, ['neutral']);
+  assert.equal(win.attempts[0]?.reason, 'rate_limited');
+});
+
+test('a caller abort stops the run with CancelledError and calls nothing more', async () => {
+  const a = deployment('p/a', 'a');
+  const b = deployment('p/b', 'b');
+  const ac = new AbortController();
+  const { clock, deadline, retry } = setup({ signal: ac.signal });
+  const called: string[] = [];
+  await assert.rejects(
+    runFailover({
+      model: route('a', [a]),
+      plan: plan(a, b),
+      contextPlan: [],
+      clock,
+      callerSignal: ac.signal,
+      deadline,
+      estimatedTokens: 10,
+      retry,
+      call: async (d) => {
+        called.push(d.id);
+        ac.abort();
+        return { type: 'cancelled', durationMs: 1 };
+      },
+    }),
+    CancelledError,
+  );
+  assert.deepEqual(called, ['p/a']);
+  assert.deepEqual(a.breaker.recorded, ['neutral']);
+});

@@ -1,0 +1,55 @@
+import type { TestContext } from 'node:test';
+import OpenAI from 'openai';
+import { createBreakerbox } from '../../src/engine/index.js';
+import type { Breakerbox } from '../../src/engine/index.js';
+import type { Simulator } from '../../src/sim/index.js';
+
+/** Engine options tests usually want: fast timeouts, short open time, no retry delays. */
+export interface TestEngineOptions {
+  readonly models: Record<string, unknown>;
+  readonly breaker?: Record<string, unknown>;
+  readonly retry?: Record<string, unknown>;
+  readonly deadlineMs?: number;
+  readonly timeouts?: Record<string, number>;
+  readonly cache?: Record<string, unknown>;
+}
+
+/** An engine over one simulator provider named `sim`, closed when the test ends. */
+export function startEngine(
+  t: TestContext,
+  sim: Simulator,
+  options: TestEngineOptions,
+): Breakerbox {
+  const bb = createBreakerbox({
+    providers: {
+      sim: {
+        baseURL: sim.url,
+        apiKey: 'sk-test-not-a-secret',
+        timeouts: {
+          connectMs: 1000,
+          firstByteMs: 1000,
+          idleMs: 1000,
+          totalMs: 5000,
+          ...options.timeouts,
+        },
+      },
+    },
+    models: options.models,
+    breaker: { openMs: 5000, ...options.breaker },
+    retry: { attempts: 0, ...options.retry },
+    deadlineMs: options.deadlineMs ?? 10_000,
+    ...(options.cache && { cache: options.cache }),
+  });
+  t.after(() => bb.close());
+  return bb;
+}
+
+/** The official SDK wired to the engine's fetch, with its own retries off. */
+export function sdkFor(bb: Breakerbox): OpenAI {
+  return new OpenAI({
+    apiKey: 'unused',
+    baseURL: 'http://breakerbox.local/v1',
+    fetch: bb.fetch,
+    maxRetries: 0,
+  });
+}
