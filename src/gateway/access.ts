@@ -48,7 +48,7 @@ export class Access {
           path: 'server.host',
           message:
             `refusing to listen on ${options.host} with no client key: anyone who can reach it ` +
-            'could spend your provider keys. Set server.clientKeys (or BREAKERBOX_CLIENT_KEYS), ' +
+            'could spend your provider keys. Set server.clientKeys (e.g. ["${BREAKERBOX_KEY}"]), ' +
             'or bind 127.0.0.1 / ::1 / localhost.',
         },
       ]);

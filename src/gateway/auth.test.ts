@@ -13,13 +13,13 @@ test('KeyRing matches configured keys and names string keys by position', () => 
   const ring = new KeyRing(['sk-one', { key: 'sk-two', name: 'team-b', rpm: 5 }, 'sk-three']);
   assert.equal(ring.size, 3);
   assert.deepEqual(ring.match('sk-one'), {
-    name: 'client-1',
+    name: 'key-1',
     rpm: undefined,
     budgetUsdPerDay: undefined,
   });
   assert.equal(ring.match('sk-two')?.name, 'team-b');
   assert.equal(ring.match('sk-two')?.rpm, 5);
-  assert.equal(ring.match('sk-three')?.name, 'client-3');
+  assert.equal(ring.match('sk-three')?.name, 'key-3');
   assert.equal(ring.match('sk-on'), undefined, 'a prefix is not a match');
   assert.equal(ring.match('sk-one '), undefined);
   assert.equal(ring.match(''), undefined);

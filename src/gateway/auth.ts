@@ -12,7 +12,7 @@ export type ClientKeyConfig =
   | string
   | {
       readonly key: string;
-      /** Shown in logs, metrics and the ledger instead of the key. @default `client-<n>` */
+      /** Shown in logs, metrics and the ledger instead of the key. @default `key-<n>` */
       readonly name?: string;
       /** Requests per minute for this key. @default unlimited */
       readonly rpm?: number;
@@ -41,14 +41,14 @@ function digest(value: string): Buffer {
 export class KeyRing {
   readonly #keys: StoredKey[];
 
-  /** @param keys as configured; each string key is named `client-<n>` (1-based). */
+  /** @param keys as configured; each string key is named `key-<n>` (1-based). */
   constructor(keys: readonly ClientKeyConfig[]) {
     this.#keys = keys.map((k, i) => {
       const spec = typeof k === 'string' ? { key: k } : k;
       return {
         digest: digest(spec.key),
         identity: {
-          name: spec.name ?? `client-${i + 1}`,
+          name: spec.name ?? `key-${i + 1}`,
           rpm: spec.rpm,
           budgetUsdPerDay: spec.budgetUsdPerDay,
         },

@@ -99,7 +99,8 @@ function renderFlows(list) {
     const y1 = y(froms, f.from), y2 = y(tos, f.to);
     add('path', { d: 'M150 ' + y1 + ' C260 ' + y1 + ' 260 ' + y2 + ' 370 ' + y2, fill: 'none',
       stroke: '#388bfd', 'stroke-opacity': '0.6', 'stroke-width': String(2 + 10 * f.count / max) });
-    add('text', { x: '260', y: String((y1 + y2) / 2 - 4), 'text-anchor': 'middle', class: 'count' },
+    const above = (y1 + y2) / 2 - 6 - (5 * f.count) / max;
+    add('text', { x: '260', y: String(above), 'text-anchor': 'middle', class: 'count' },
       f.count + (f.count === 1 ? ' request' : ' requests'));
   }
   froms.forEach((m) => add('text', { x: '140', y: String(y(froms, m) + 4), 'text-anchor': 'end' }, m));
