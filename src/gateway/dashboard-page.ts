@@ -28,7 +28,7 @@ padding:2px 8px;border-radius:999px;font-weight:600;font-size:12px;background:va
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:24px}@media(max-width:900px){.cols{grid-template-columns:1fr}}
 .panel{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:12px;min-height:120px}
 #timeline{list-style:none;margin:0;padding:0;max-height:320px;overflow:auto;font-size:12px}
-#timeline li{display:grid;grid-template-columns:70px 1fr;gap:8px;padding:4px 0;border-bottom:1px solid var(--line)}
+#timeline li{display:grid;grid-template-columns:72px 1fr;gap:8px;padding:4px 0;border-bottom:1px solid var(--line)}
 #timeline time{color:var(--muted);font-variant-numeric:tabular-nums}.to-open,.to-forced-open{color:var(--open)}
 .to-closed{color:var(--closed)}.to-half-open{color:var(--half)}.empty{color:var(--muted);font-size:12px}
 #flows svg{width:100%;height:auto}#flows text{fill:var(--text);font-size:12px}
@@ -72,7 +72,7 @@ function renderTimeline(list) {
   if (list.length === 0) { root.replaceChildren(el('li', 'empty', 'no transitions yet')); return; }
   root.replaceChildren(...list.slice().reverse().map((t) => {
     const li = el('li');
-    li.append(el('time', null, new Date(t.atEpochMs).toLocaleTimeString()));
+    li.append(el('time', null, new Date(t.atEpochMs).toLocaleTimeString([], { hour12: false })));
     const what = el('span', 'to-' + t.to, t.deployment + ': ' + t.from + ' → ' + t.to + ' (' + t.reason + ')');
     li.append(what);
     return li;
