@@ -12,6 +12,8 @@ import type { GatewayMetrics } from './metrics.js';
 /** The gateway's shared state, handed to each handler. */
 export interface GatewayContext {
   readonly engine: Breakerbox;
+  /** The configured model names (fixed once the engine is built), for O(1) bounded labels. */
+  readonly models: ReadonlySet<string>;
   readonly access: Access;
   readonly limits: ClientLimits;
   readonly metrics: GatewayMetrics;

@@ -53,8 +53,8 @@ export function attemptsOf(error: unknown): AnsweredError['attempts'] {
 }
 
 /**
- * Sends a JSON body (already serialised). Node adds `content-length` itself for a body written
- * in one `end()`, more cheaply than a header we would pass (each passed header is validated).
+ * Sends a JSON body (already serialised) with its `content-length`: `writeHead` sends the head as
+ * given, so without the length Node would fall back to chunked encoding.
  */
 export function sendJson(
   res: ServerResponse,
@@ -63,6 +63,7 @@ export function sendJson(
   headers: Record<string, string>,
 ): void {
   headers['content-type'] = 'application/json';
+  headers['content-length'] = String(Buffer.byteLength(text));
   res.writeHead(status, headers);
   res.end(text);
 }

@@ -123,6 +123,7 @@ class GatewayServer implements Gateway {
     });
     this.#ctx = {
       engine: this.engine,
+      models: new Set(this.engine.models),
       access,
       limits: new ClientLimits({ identities: access.keys.identities, ledger: this.engine.ledger }),
       metrics: this.metrics,

@@ -28,7 +28,7 @@ export function admitClient(ctx: GatewayContext, ex: Exchange): void {
 
 function modelOf(ctx: GatewayContext, body: unknown): string | undefined {
   const model = (body as { model?: unknown } | null | undefined)?.model;
-  return typeof model === 'string' && ctx.engine.models.includes(model) ? model : undefined;
+  return typeof model === 'string' && ctx.models.has(model) ? model : undefined;
 }
 
 /** `POST /v1/chat/completions` and `POST /v1/embeddings`. */
@@ -92,6 +92,6 @@ export function handleModels(ctx: GatewayContext, ex: Exchange, id: string | und
     sendJson(ex.res, 200, JSON.stringify({ object: 'list', data }), ex.baseHeaders());
     return;
   }
-  if (!ctx.engine.models.includes(id)) throw new ModelNotFoundError(id);
+  if (!ctx.models.has(id)) throw new ModelNotFoundError(id);
   sendJson(ex.res, 200, JSON.stringify(modelEntry(ctx, id)), ex.baseHeaders());
 }
