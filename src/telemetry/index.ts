@@ -17,4 +17,4 @@ export type {
   FallbackFlow,
   StatsSnapshot,
   StatsCollectorOptions,
-} from './stats.js';
+} from './stats-types.js';

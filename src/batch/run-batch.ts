@@ -1,0 +1,257 @@
+/**
+ * `runBatch(options)`: what `breakerbox batch INPUT --output OUTPUT ...` calls. Streams an OpenAI
+ * batch JSONL file through an engine (or a gateway), bounded and resumable. See docs/batch.md.
+ *
+ * Exactly-once invariant: every input line ends with at most one result line across the output
+ * and error files, and a run with the same arguments after a kill (SIGKILL included) sends only
+ * the lines that have none. The output files are the journal (journal.ts); the state file
+ * (state-file.ts) ties them to the input's content so their line numbers stay meaningful.
+ */
+import { existsSync, truncateSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { systemClock } from '../core/index.js';
+import type { Clock, Disposable } from '../core/index.js';
+import { BatchError } from './batch-error.js';
+import { BatchRun } from './batch-run.js';
+import { LineSet } from './id-table.js';
+import { scanInput } from './input-scan.js';
+import type { InputFingerprint } from './input-scan.js';
+import { JournalWriter, scanJournal } from './journal.js';
+import { readLines } from './line-reader.js';
+import { silentProgress } from './progress.js';
+import type { BatchProgress } from './progress.js';
+import { buildReport, writeReport } from './report.js';
+import type { BatchReport, BatchRunStatus } from './report.js';
+import { lockOutput } from './output-lock.js';
+import { openState } from './state-file.js';
+import { createExecutor } from './targets.js';
+import type { BatchTarget } from './targets.js';
+
+/** Options of {@link runBatch}. */
+export interface RunBatchOptions {
+  /** The OpenAI batch input file (JSONL). */
+  readonly input: string;
+  /** Where 2xx results go (and every result when `errors` is not given). */
+  readonly output: string;
+  /** Where non-2xx results, failures and invalid lines go. @default the output file */
+  readonly errors?: string;
+  /** Where the JSON report is written at the end (also when interrupted). */
+  readonly report?: string;
+  /** An engine in this process, or a breakerbox gateway's URL. */
+  readonly target: BatchTarget;
+  /** Lines in flight at once. @default 20 */
+  readonly concurrency?: number;
+  /** Aborting stops reading; in-flight lines get `graceMs` to finish, then stay unfinished. */
+  readonly signal?: AbortSignal;
+  /** Progress display. @default silentProgress */
+  readonly progress?: BatchProgress;
+  /** Discard an existing output (and its error file and state) and start over. @default false */
+  readonly overwrite?: boolean;
+  /** @default 10000 */
+  readonly graceMs?: number;
+  /** How long one line may wait for capacity (all breakers open, rate limits), ms. @default 300000 */
+  readonly maxWaitMs?: number;
+  /** Group commit: fdatasync every this many lines... @default 1000 */
+  readonly syncEveryLines?: number;
+  /** ...or this often, ms. @default 1000 */
+  readonly syncIntervalMs?: number;
+  /** @default systemClock */
+  readonly clock?: Clock;
+}
+
+/** What {@link runBatch} resolves to. */
+export interface BatchResult {
+  readonly status: BatchRunStatus;
+  /** Some line failed or was invalid, now or in an earlier run: the CLI exits 1. */
+  readonly hasFailures: boolean;
+  readonly report: BatchReport;
+}
+
+interface Prepared {
+  readonly input: string;
+  readonly output: string;
+  readonly errors: string | null;
+  readonly fingerprint: InputFingerprint;
+  readonly batchId: string;
+  readonly done: LineSet;
+  readonly skippedDoneSucceeded: number;
+  readonly truncatedBytes: number;
+}
+
+async function prepare(options: RunBatchOptions): Promise<Prepared> {
+  const input = resolve(options.input);
+  const output = resolve(options.output);
+  let errors = options.errors === undefined ? null : resolve(options.errors);
+  if (errors === output) errors = null;
+  if (input === output || input === errors) {
+    throw new BatchError('batch_options', 'the output and error files must differ from the input');
+  }
+  let fingerprint: InputFingerprint;
+  try {
+    fingerprint = await scanInput(input, options.signal);
+  } catch (error) {
+    throw new BatchError('batch_io', `cannot read the input ${input}: ${String(error)}`, {
+      cause: error,
+    });
+  }
+  const overwrite = options.overwrite ?? false;
+  const { state, fresh } = openState({ input, fingerprint, output, errors, overwrite });
+  if (fresh) {
+    for (const path of [output, errors]) if (path !== null && existsSync(path)) truncateSync(path);
+  }
+  const done = new LineSet();
+  const scanOptions = { batchId: state.batchId, maxLineNo: fingerprint.lineCount, done };
+  const scans = [await scanJournal(output, scanOptions)];
+  if (errors !== null) scans.push(await scanJournal(errors, scanOptions));
+  return {
+    input,
+    output,
+    errors,
+    fingerprint,
+    batchId: state.batchId,
+    done,
+    skippedDoneSucceeded: scans.reduce((n, s) => n + s.succeeded, 0),
+    truncatedBytes: scans.reduce((n, s) => n + s.truncatedBytes, 0),
+  };
+}
+
+/**
+ * Runs (or resumes) a batch.
+ * @throws BatchError the batch could not run: unreadable input, an output of another batch
+ *   or one another run is writing (`batch_conflict`; `overwrite` helps only the former), a
+ *   damaged journal (`journal_corrupt`), a write failure (`batch_io`)
+ */
+export async function runBatch(options: RunBatchOptions): Promise<BatchResult> {
+  const concurrency = options.concurrency ?? 20;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new BatchError(
+      'batch_options',
+      `concurrency must be a positive integer, got ${concurrency}`,
+    );
+  }
+  const release = lockOutput(resolve(options.output));
+  try {
+    return await runLocked(options, concurrency);
+  } finally {
+    release();
+  }
+}
+
+interface Journals {
+  readonly outputWriter: JournalWriter;
+  /** The output writer itself when errors go to the output. */
+  readonly errorWriter: JournalWriter;
+}
+
+/** Prepares the run and opens the journal files; file system errors become `batch_io`. */
+async function open(options: RunBatchOptions): Promise<Prepared & Journals> {
+  try {
+    const p = await prepare(options);
+    const sync = {
+      ...(options.syncEveryLines !== undefined && { syncEveryLines: options.syncEveryLines }),
+      ...(options.syncIntervalMs !== undefined && { syncIntervalMs: options.syncIntervalMs }),
+    };
+    const output = new JournalWriter(p.output, sync);
+    const errors = p.errors === null ? output : new JournalWriter(p.errors, sync);
+    return { ...p, outputWriter: output, errorWriter: errors };
+  } catch (error) {
+    if (error instanceof BatchError) throw error;
+    throw new BatchError('batch_io', `cannot open the batch files: ${String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+async function runLocked(options: RunBatchOptions, concurrency: number): Promise<BatchResult> {
+  const clock = options.clock ?? systemClock;
+  const startedAtEpochMs = clock.epochMs();
+  const p = await open(options);
+  const executor = createExecutor(options.target, concurrency, clock);
+  const stop = options.signal ?? new AbortController().signal;
+  const run = new BatchRun({
+    lines: readLines(p.input, { signal: stop }),
+    batchId: p.batchId,
+    totalLines: p.fingerprint.lineCount,
+    done: p.done,
+    sink: {
+      write: (ok, line) => {
+        (ok ? p.outputWriter : p.errorWriter).append(line);
+      },
+    },
+    executor,
+    concurrency,
+    stop,
+    graceMs: options.graceMs ?? 10_000,
+    maxWaitMs: options.maxWaitMs ?? 300_000,
+    clock,
+  });
+  const trips = watchTrips(options.target, run);
+  const progress = options.progress ?? silentProgress;
+  progress.start(run.snapshot());
+  const ticker = setInterval(() => {
+    progress.update(run.snapshot());
+  }, progress.intervalMs);
+  ticker.unref();
+  let closeError: unknown;
+  try {
+    await run.run();
+  } finally {
+    clearInterval(ticker);
+    trips?.dispose();
+    await executor.close().catch(() => undefined);
+    // Closing syncs: every line counted below is durable when runBatch returns.
+    for (const w of new Set([p.outputWriter, p.errorWriter])) {
+      await w.close().catch((error: unknown) => (closeError ??= error));
+    }
+    progress.stop(run.snapshot());
+  }
+  const fatal = run.fatal ?? (closeError !== undefined ? { error: closeError } : undefined);
+  return finish({ options, p, run, fatal, startedAtEpochMs, clock });
+}
+
+/** The report (written when asked), and the result or the fatal error. */
+function finish(args: {
+  options: RunBatchOptions;
+  p: Prepared;
+  run: BatchRun;
+  fatal: { error: unknown } | undefined;
+  startedAtEpochMs: number;
+  clock: Clock;
+}): BatchResult {
+  const { p, run, fatal } = args;
+  const status: BatchRunStatus = fatal
+    ? 'failed'
+    : run.snapshot().done >= p.fingerprint.lineCount
+      ? 'completed'
+      : 'interrupted';
+  const report = buildReport(run.stats, {
+    status,
+    batchId: p.batchId,
+    input: p.input,
+    output: p.output,
+    errors: p.errors,
+    endpoint: run.endpoint ?? null,
+    startedAtEpochMs: args.startedAtEpochMs,
+    finishedAtEpochMs: args.clock.epochMs(),
+    totalLines: p.fingerprint.lineCount,
+    skippedDoneSucceeded: p.skippedDoneSucceeded,
+    truncatedBytes: p.truncatedBytes,
+  });
+  if (args.options.report !== undefined) writeReport(resolve(args.options.report), report);
+  if (fatal) {
+    throw new BatchError('batch_io', `the batch stopped: ${String(fatal.error)}`, {
+      cause: fatal.error,
+    });
+  }
+  return { status, hasFailures: report.hasFailures, report };
+}
+
+/** Counts circuit trips during the run (engine targets only; a gateway's are not visible). */
+function watchTrips(target: BatchTarget, run: BatchRun): Disposable | undefined {
+  if (target.kind !== 'engine') return undefined;
+  const { engine } = target;
+  return engine.on('transition', (t) => {
+    if (t.to === 'open')
+      run.stats.recordTrip(t.deployment, engine.deployments.get(t.deployment)?.model);
+  });
+}
