@@ -1,0 +1,34 @@
+/**
+ * What every handler shares: the engine, auth, limits, telemetry and the gateway's settings.
+ */
+import type { Breakerbox } from '../engine/index.js';
+import type { Access } from './access.js';
+import type { ClientLimits } from './client-limits.js';
+import type { DashboardFeed } from './dashboard.js';
+import type { Exchange } from './exchange.js';
+import type { GatewayLogger } from './log.js';
+import type { GatewayMetrics } from './metrics.js';
+
+/** The gateway's shared state, handed to each handler. */
+export interface GatewayContext {
+  readonly engine: Breakerbox;
+  /** The configured model names (fixed once the engine is built), for O(1) bounded labels. */
+  readonly models: ReadonlySet<string>;
+  readonly access: Access;
+  readonly limits: ClientLimits;
+  readonly metrics: GatewayMetrics;
+  readonly dashboard: DashboardFeed;
+  readonly logger: GatewayLogger;
+  /** Largest request body read, bytes. */
+  readonly bodyLimitBytes: number;
+  /** Deepest JSON nesting accepted. */
+  readonly maxJsonDepth: number;
+  /** The configured per-request deadline, ms (a client hint can only shorten it). */
+  readonly deadlineMs: number;
+  /** Whether `/metrics` needs the admin key. */
+  readonly protectMetrics: boolean;
+  /** True once `close()` has started: `/readyz` answers 503. */
+  isDraining(): boolean;
+  /** Links an exchange to the engine's events for its request id (tokens, cost, ttft). */
+  watch(ex: Exchange): void;
+}

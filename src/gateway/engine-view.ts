@@ -1,0 +1,78 @@
+/**
+ * Read-only views of the engine for the admin API, the metrics and the dashboard: circuits by
+ * deployment id, and the dashboard's snapshot derived from `bb.stats()`.
+ */
+import { CircuitBreaker } from '../core/index.js';
+import type { Breakerbox } from '../engine/index.js';
+import type { Deployment } from '../router/index.js';
+import type { DashboardDeployment, DashboardSnapshot } from './dashboard.js';
+
+/** Most transitions the dashboard shows. */
+const TIMELINE_LENGTH = 50;
+/** Most fallback flows the dashboard draws. */
+const FLOW_COUNT = 20;
+
+/**
+ * The circuit breaker of a deployment. The router sees only its `RouterBreaker` face; the
+ * runtime object is the core `CircuitBreaker`, checked here rather than assumed.
+ */
+function circuitOfDeployment(d: Deployment): CircuitBreaker | undefined {
+  return d.breaker instanceof CircuitBreaker ? d.breaker : undefined;
+}
+
+/** The circuit of deployment `name` (its id, `provider/model`), or undefined. */
+export function circuitOf(engine: Breakerbox, name: string): CircuitBreaker | undefined {
+  const d = engine.deployments.get(name);
+  return d === undefined ? undefined : circuitOfDeployment(d);
+}
+
+/** Every circuit's snapshot, with its deployment's model and provider. */
+export function circuitSnapshots(engine: Breakerbox): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const d of engine.deployments.values()) {
+    const breaker = circuitOfDeployment(d);
+    if (breaker !== undefined) {
+      out.push({ ...breaker.snapshot(), name: d.id, model: d.model, provider: d.provider });
+    }
+  }
+  return out;
+}
+
+/** `[deployment, state]` for every circuit, read now (for `breakerbox_circuit_state`). */
+export function* circuitStates(engine: Breakerbox): Iterable<readonly [string, string]> {
+  for (const d of engine.deployments.values()) {
+    const breaker = circuitOfDeployment(d);
+    if (breaker !== undefined) yield [d.id, breaker.state];
+  }
+}
+
+/** The dashboard's snapshot: one card per deployment, the timeline, the fallback flows. */
+export function dashboardSnapshot(engine: Breakerbox): DashboardSnapshot {
+  const stats = engine.stats();
+  const deployments: DashboardDeployment[] = [...engine.deployments.values()].map((d) => {
+    const s = stats.deployments[d.id];
+    const decided = s === undefined ? 0 : s.attempts.successes + s.attempts.failures;
+    return {
+      id: d.id,
+      model: d.model,
+      provider: d.provider,
+      state: circuitOfDeployment(d)?.state ?? 'unknown',
+      calls: s?.attempts.calls ?? 0,
+      successRate: s !== undefined && decided > 0 ? s.attempts.successes / decided : null,
+      p50Ms: s?.latency.p50Ms ?? null,
+      p99Ms: s?.latency.p99Ms ?? null,
+      spendUsd: s?.costUsd ?? 0,
+    };
+  });
+  return {
+    atEpochMs: stats.atEpochMs,
+    deployments,
+    transitions: stats.transitions.slice(-TIMELINE_LENGTH),
+    flows: stats.fallbackFlows.slice(0, FLOW_COUNT),
+    totals: {
+      requests: stats.totals.requests,
+      errors: stats.totals.errors,
+      costUsd: stats.totals.costUsd,
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Writes a chat stream as server-sent events, straight to the socket: one `res.write` per chunk,
+ * awaiting `'drain'` whenever the socket buffer is full (backpressure reaches the upstream read,
+ * since the next chunk is pulled only after the write). No `stream.pipeline`, no re-parsing.
+ *
+ * Ends with `data: [DONE]` after the last chunk; a failure after content ends it with an OpenAI
+ * error event and *no* `[DONE]`, so SDKs raise an APIError instead of returning a silently
+ * truncated answer.
+ */
+import type { ServerResponse } from 'node:http';
+import { DONE, errorEvent, metaHeaders } from '../../engine/index.js';
+import type { ChatStream } from '../../engine/index.js';
+
+/** The SSE response headers (besides the request's meta headers). */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+};
+
+/** How a stream ended. */
+export type StreamEnd =
+  | { readonly type: 'done' }
+  | { readonly type: 'failed'; readonly error: unknown }
+  | { readonly type: 'client-gone' };
+
+/** Resolves when `res` can take more data, or has closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** Sends the stream to `res`. Never throws. */
+export async function pumpStream(stream: ChatStream, res: ServerResponse): Promise<StreamEnd> {
+  res.writeHead(200, { ...SSE_HEADERS, ...metaHeaders(stream.meta) });
+  // The client may go away while we wait on the upstream: stop it at once, not at the next chunk.
+  const onClose = (): void => {
+    if (!res.writableFinished) stream.cancel();
+  };
+  res.on('close', onClose);
+  const it = stream[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await it.next();
+      if (next.done === true) break;
+      if (res.destroyed) {
+        await it.return?.();
+        return { type: 'client-gone' };
+      }
+      if (!res.write(`data: ${next.value}\n\n`)) await drained(res);
+    }
+    if (res.destroyed) return { type: 'client-gone' };
+    res.end(DONE);
+    return { type: 'done' };
+  } catch (error) {
+    if (res.destroyed) return { type: 'client-gone' };
+    res.end(errorEvent(error));
+    return { type: 'failed', error };
+  } finally {
+    res.off('close', onClose);
+  }
+}

@@ -1,0 +1,14 @@
+export { startGateway } from './server.js';
+export type { Gateway, GatewayOptions } from './server.js';
+export { installSignalHandlers } from './signals.js';
+export type { SignalHandlerOptions } from './signals.js';
+export type { GatewaySettings } from './settings.js';
+export type { ClientKeyConfig, ClientIdentity } from './auth.js';
+export { GatewayMetrics, CIRCUIT_STATES } from './metrics.js';
+export type { GatewayMetricsOptions } from './metrics.js';
+export { createLogger, silentLogger, REDACT_PATHS } from './log.js';
+export type { GatewayLogger, CreateLoggerOptions, RequestLogLine } from './log.js';
+export { errorSource } from './taxonomy.js';
+export type { ErrorSource } from './taxonomy.js';
+export type { DashboardSnapshot } from './dashboard.js';
+export { DEADLINE_HEADER } from './deadline.js';

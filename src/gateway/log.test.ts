@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createLogger, logRequest, logTransition } from './log.js';
+
+function capture(): { lines: string[]; stream: Writable } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((l) => l.length > 0),
+      );
+      cb();
+    },
+  });
+  return { lines, stream };
+}
+
+test('request and transition lines are JSON with the documented fields', () => {
+  const { lines, stream } = capture();
+  const logger = createLogger({ destination: stream });
+  logRequest(logger, {
+    requestId: 'req_1',
+    method: 'POST',
+    route: 'chat',
+    status: 200,
+    outcome: 'success',
+    durationMs: 12,
+    model: 'gpt-4.1',
+    deployment: 'sim/gpt-4.1',
+    fallback: 'none',
+    attempts: 1,
+    promptTokens: 3,
+    completionTokens: 4,
+    costUsd: 0.001,
+  });
+  logRequest(logger, {
+    requestId: 'req_2',
+    method: 'POST',
+    route: 'chat',
+    status: 503,
+    outcome: 'error',
+    durationMs: 1,
+  });
+  logTransition(logger, {
+    deployment: 'sim/gpt-4.1',
+    from: 'closed',
+    to: 'open',
+    reason: 'failures',
+  });
+  assert.equal(lines.length, 3);
+  type Line = Record<string, unknown>;
+  const [a, b, c] = lines.map((l) => JSON.parse(l) as Line) as [Line, Line, Line];
+  assert.equal(a.msg, 'request');
+  assert.equal(a.level, 30);
+  assert.equal(a.deployment, 'sim/gpt-4.1');
+  assert.equal(a.promptTokens, 3);
+  assert.equal(b.level, 40, '5xx at warn');
+  assert.equal(c.to, 'open');
+  assert.equal(c.level, 40);
+});
+
+test('redaction: key-like fields never reach the output', () => {
+  const { lines, stream } = capture();
+  const logger = createLogger({ destination: stream });
+  logger.info(
+    {
+      authorization: 'Bearer sk-secret-1',
+      req: {
+        headers: {
+          authorization: 'Bearer sk-secret-2',
+          'api-key': 'sk-secret-3',
+          cookie: 'c=sk-secret-4',
+        },
+      },
+      config: { apiKey: 'sk-secret-5', adminKey: 'sk-secret-6', key: 'sk-secret-7' },
+    },
+    'careless',
+  );
+  assert.equal(lines.length, 1);
+  assert.ok(!lines[0]!.includes('sk-secret'), lines[0]);
+  assert.ok(lines[0]!.includes('[redacted]'));
+});

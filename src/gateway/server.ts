@@ -1,0 +1,356 @@
+/**
+ * `startGateway()`: breakerbox as an OpenAI-compatible HTTP server on `node:http`. The hot path
+ * is plain Node: no WHATWG Request/Response, the upstream's body text relayed as it came, stream
+ * chunks written straight to the socket with backpressure.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { InvalidRequestError } from '../core/index.js';
+import type { Breakerbox, RequestEvent } from '../engine/index.js';
+import { Access } from './access.js';
+import type { ClientKeyConfig } from './auth.js';
+import { ClientLimits } from './client-limits.js';
+import type { GatewayContext } from './context.js';
+import { DashboardFeed } from './dashboard.js';
+import { circuitStates, dashboardSnapshot } from './engine-view.js';
+import { Exchange, clientRequestId } from './exchange.js';
+import { handleCircuitAction, handleCircuits } from './handlers/admin.js';
+import { MidStreamFailure, handleModelCall, handleModels } from './handlers/openai.js';
+import {
+  handleDashboard,
+  handleDashboardEvents,
+  handleHealth,
+  handleMetrics,
+  handleReady,
+} from './handlers/ops.js';
+import { createLogger, logRequest, logTransition } from './log.js';
+import type { GatewayLogger } from './log.js';
+import { GatewayMetrics } from './metrics.js';
+import { HttpError, attemptsOf, codeOf, sendError } from './respond.js';
+import { RequestIds } from './request-id.js';
+import { resolveRoute, splitTarget } from './routes.js';
+import type { RouteMatch } from './routes.js';
+import { errorSource } from './taxonomy.js';
+import { resolveSettings } from './settings.js';
+import type { GatewaySettings } from './settings.js';
+
+/** Options of {@link startGateway}. Anything left out comes from `engine.config.server`. */
+export interface GatewayOptions {
+  /** The engine to serve. The gateway does not close it (the caller, or the signal handler, does). */
+  readonly engine: Breakerbox;
+  /** @default config `server.host`, else '127.0.0.1' */
+  readonly host?: string;
+  /** 0 picks a free port. @default config `server.port` */
+  readonly port?: number;
+  /** @default a pino logger at config `server.logLevel` on stdout */
+  readonly logger?: GatewayLogger;
+  /** @default config `server.clientKeys` */
+  readonly clientKeys?: readonly ClientKeyConfig[];
+  /** @default config `server.adminKey` */
+  readonly adminKey?: string;
+  /** @default config `server.bodyLimitBytes` */
+  readonly bodyLimitBytes?: number;
+  /** @default config `server.maxJsonDepth` */
+  readonly maxJsonDepth?: number;
+  /** Default grace period of {@link Gateway.close}, ms. @default config `server.shutdownGraceMs` */
+  readonly shutdownGraceMs?: number;
+  /** Require the admin key on `/metrics` too. @default false */
+  readonly protectMetrics?: boolean;
+  /** Dashboard push interval, ms. @default 1000 */
+  readonly dashboardIntervalMs?: number;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  /** `http://host:port`, without `/v1`. */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  readonly engine: Breakerbox;
+  readonly metrics: GatewayMetrics;
+  readonly logger: GatewayLogger;
+  /** True once {@link close} has started. */
+  readonly draining: boolean;
+  /**
+   * Drains and stops: stops accepting, closes idle keep-alive sockets, answers `/readyz` with
+   * 503, lets in-flight requests and streams finish for up to `graceMs`, then cuts what is left
+   * (each cut cancels its upstream call). Resolves when every socket is closed. Idempotent.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts the gateway and resolves once it listens.
+ * @throws ConfigError when no client key is configured and the host is not loopback
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const gateway = new GatewayServer(options, resolveSettings(options));
+  await gateway.listen();
+  return gateway;
+}
+
+class GatewayServer implements Gateway {
+  readonly engine: Breakerbox;
+  readonly metrics: GatewayMetrics;
+  readonly logger: GatewayLogger;
+  readonly #settings: GatewaySettings;
+  readonly #ctx: GatewayContext;
+  readonly #server: Server;
+  readonly #dashboard: DashboardFeed;
+  readonly #inFlight = new Set<Exchange>();
+  readonly #watched = new Map<string, Exchange>();
+  readonly #subscriptions: { dispose(): void }[] = [];
+  readonly #ids = new RequestIds();
+  #draining = false;
+  #closing: Promise<void> | undefined;
+  #onIdle: (() => void) | undefined;
+  #port = 0;
+
+  constructor(options: GatewayOptions, settings: GatewaySettings) {
+    this.engine = options.engine;
+    this.#settings = settings;
+    this.logger = options.logger ?? createLogger({ level: settings.logLevel });
+    const access = new Access(settings);
+    this.metrics = new GatewayMetrics({
+      events: this.engine,
+      circuits: () => circuitStates(this.engine),
+    });
+    this.#dashboard = new DashboardFeed({
+      snapshot: () => dashboardSnapshot(this.engine),
+      intervalMs: options.dashboardIntervalMs ?? 1000,
+    });
+    this.#ctx = {
+      engine: this.engine,
+      models: new Set(this.engine.models),
+      access,
+      limits: new ClientLimits({ identities: access.keys.identities, ledger: this.engine.ledger }),
+      metrics: this.metrics,
+      dashboard: this.#dashboard,
+      logger: this.logger,
+      bodyLimitBytes: settings.bodyLimitBytes,
+      maxJsonDepth: settings.maxJsonDepth,
+      deadlineMs: this.engine.config.deadlineMs,
+      protectMetrics: options.protectMetrics ?? false,
+      isDraining: () => this.#draining,
+      watch: (ex) => {
+        // A client may reuse an id across concurrent requests: the first keeps the link.
+        if (!this.#watched.has(ex.requestId)) this.#watched.set(ex.requestId, ex);
+      },
+    };
+    this.#subscribe();
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res);
+    });
+  }
+
+  get url(): string {
+    const h = this.#settings.host.includes(':') ? `[${this.#settings.host}]` : this.#settings.host;
+    return `http://${h}:${this.#port}`;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get host(): string {
+    return this.#settings.host;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen({ host: this.#settings.host, port: this.#settings.port }, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#port = (this.#server.address() as AddressInfo).port;
+    this.logger.info(
+      { event: 'listening', url: this.url, clientKeys: this.#ctx.access.keys.size },
+      `breakerbox gateway listening on ${this.url}`,
+    );
+  }
+
+  close(graceMs = this.#settings.shutdownGraceMs): Promise<void> {
+    this.#closing ??= this.#drain(graceMs);
+    return this.#closing;
+  }
+
+  #subscribe(): void {
+    this.#subscriptions.push(
+      this.engine.on('transition', (t) => {
+        logTransition(this.logger, t);
+        this.#dashboard.poke();
+      }),
+      this.engine.on('request', (e) => {
+        this.#onEngineRequest(e);
+      }),
+    );
+  }
+
+  #onEngineRequest(e: RequestEvent): void {
+    const ex = this.#watched.get(e.meta.requestId);
+    if (ex === undefined) return;
+    ex.meta ??= e.meta;
+    ex.usage = {
+      promptTokens: e.promptTokens,
+      completionTokens: e.completionTokens,
+      costUsd: e.meta.costUsd,
+      ...(e.ttftMs !== undefined && { ttftMs: e.ttftMs }),
+    };
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const { path, query } = splitTarget(req.url ?? '/');
+    const ex = new Exchange({
+      req,
+      res,
+      requestId: clientRequestId(req) ?? this.#ids.next(),
+      startedMs: performance.now(),
+      path,
+      query,
+    });
+    this.#inFlight.add(ex);
+    // A request on a kept-alive socket during the drain is served, then that socket closes.
+    if (this.#draining) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      this.#finished(ex);
+    });
+    this.#serve(ex).catch((error: unknown) => {
+      // Only a bug gets here (answering an error threw): never leave the socket hanging.
+      this.logger.error({ err: error, requestId: ex.requestId }, 'failed to answer');
+      res.destroy();
+    });
+  }
+
+  async #serve(ex: Exchange): Promise<void> {
+    const resolution = resolveRoute(ex.method, ex.path);
+    try {
+      if (resolution.kind === 'not-found') {
+        throw new HttpError(404, new InvalidRequestError(`Invalid URL (${ex.method} ${ex.path})`));
+      }
+      if (resolution.kind === 'wrong-method') {
+        throw new HttpError(
+          405,
+          new InvalidRequestError(`Method ${ex.method} is not allowed on ${ex.path}`),
+          { allow: resolution.allow },
+        );
+      }
+      ex.route = resolution.route.id;
+      await this.#route(ex, resolution.route);
+    } catch (thrown) {
+      this.#fail(ex, thrown);
+    }
+  }
+
+  async #route(ex: Exchange, route: RouteMatch): Promise<void> {
+    const ctx = this.#ctx;
+    switch (route.id) {
+      case 'chat':
+      case 'embeddings':
+        ex.endInFlight = this.metrics.requestStarted();
+        await handleModelCall(ctx, ex, route.id);
+        break;
+      case 'models':
+      case 'model':
+        handleModels(ctx, ex, route.name);
+        break;
+      case 'metrics':
+        await handleMetrics(ctx, ex);
+        break;
+      case 'healthz':
+        handleHealth(ex);
+        break;
+      case 'readyz':
+        handleReady(ctx, ex);
+        break;
+      case 'circuits':
+        handleCircuits(ctx, ex);
+        break;
+      case 'circuit-action':
+        handleCircuitAction(ctx, ex, route.name ?? '', route.action ?? 'reset');
+        break;
+      case 'dashboard':
+        handleDashboard(ctx, ex);
+        break;
+      case 'dashboard-events':
+        handleDashboardEvents(ctx, ex);
+        break;
+    }
+  }
+
+  #fail(ex: Exchange, thrown: unknown): void {
+    if (thrown instanceof MidStreamFailure) {
+      const code = codeOf(thrown.error);
+      ex.errorCode = code;
+      this.metrics.errorAnswered(errorSource(code, attemptsOf(thrown.error)), code);
+      return;
+    }
+    const headers = ex.baseHeaders();
+    if (ex.route === 'chat' || ex.route === 'embeddings') {
+      const calls = attemptsOf(thrown).filter((a) => a.result !== 'skipped').length;
+      headers['x-breakerbox-deployment'] = ex.meta?.deployment ?? 'none';
+      headers['x-breakerbox-fallback'] = ex.meta?.fallback ?? 'none';
+      headers['x-breakerbox-attempts'] = String(ex.meta?.calls ?? calls);
+    }
+    const answered = sendError(ex.res, thrown, headers);
+    ex.errorCode = answered.code;
+    this.metrics.errorAnswered(errorSource(answered.code, answered.attempts), answered.code);
+    if (answered.code === 'internal_error') {
+      this.logger.error({ err: thrown, requestId: ex.requestId }, 'unexpected error');
+    }
+  }
+
+  #finished(ex: Exchange): void {
+    // The client went away before the response ended: cancel the engine's upstream call.
+    if (!ex.res.writableFinished) ex.cancel();
+    ex.endInFlight?.();
+    this.#inFlight.delete(ex);
+    if (this.#watched.get(ex.requestId) === ex) this.#watched.delete(ex.requestId);
+    const now = performance.now();
+    if (ex.model !== undefined) this.metrics.observeDuration(ex.model, now - ex.startedMs);
+    if (this.logger.isLevelEnabled('info')) logRequest(this.logger, ex.logLine(now));
+    if (this.#draining) {
+      this.#server.closeIdleConnections();
+      if (this.#inFlight.size === 0) this.#onIdle?.();
+    }
+  }
+
+  async #drain(graceMs: number): Promise<void> {
+    this.#draining = true;
+    this.logger.info({ event: 'draining', inFlight: this.#inFlight.size, graceMs }, 'draining');
+    this.#dashboard.close();
+    const closed = new Promise<void>((resolve) => {
+      this.#server.close(() => {
+        resolve();
+      });
+    });
+    for (const ex of this.#inFlight) {
+      if (!ex.res.headersSent) ex.res.setHeader('connection', 'close');
+    }
+    this.#server.closeIdleConnections();
+    if (this.#inFlight.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.#onIdle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    const cut = this.#inFlight.size;
+    // Past the grace period: cut what is left; each cut aborts its request's upstream call.
+    for (const ex of this.#inFlight) ex.res.destroy();
+    this.#server.closeAllConnections();
+    await closed;
+    for (const s of this.#subscriptions) s.dispose();
+    this.metrics.dispose();
+    this.logger.info({ event: 'closed', cut }, 'gateway closed');
+  }
+}
