@@ -28,6 +28,9 @@ function event(
 ): MetricsRequestEvent {
   return {
     meta: {
+      requestId: 'req_test',
+      costIfRequestedUsd: 0.002,
+      durationMs: 5,
       requestedModel: 'gpt-4.1',
       model: 'gpt-4.1',
       deployment: 'sim/gpt-4.1',

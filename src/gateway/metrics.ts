@@ -8,36 +8,15 @@
  * error codes and failure kinds. Never a request id, a key or a key name.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AttemptRecord } from '../core/index.js';
+import type { RequestEvent } from '../engine/index.js';
 import type { ErrorSource } from './taxonomy.js';
 
-/** One attempt, as the engine reports it. */
-export interface MetricsAttempt {
-  readonly deployment: string;
-  readonly model: string;
-  readonly result: 'skipped' | 'failed' | 'succeeded';
-  readonly reason: string;
-}
+/** One attempt, as the engine reports it (`bb.on('attempt')`). */
+export type MetricsAttempt = AttemptRecord;
 
 /** A finished request, as the engine reports it (`bb.on('request')`). */
-export interface MetricsRequestEvent {
-  readonly meta: {
-    readonly requestedModel: string;
-    readonly model: string | null;
-    readonly deployment: string | null;
-    readonly fallbackUsed: boolean;
-    readonly fallback: string;
-    readonly attempts: readonly MetricsAttempt[];
-    readonly calls: number;
-    readonly cached: boolean;
-    readonly costUsd: number;
-  };
-  readonly route: 'chat' | 'stream' | 'embeddings';
-  readonly ok: boolean;
-  readonly errorCode: string | undefined;
-  readonly promptTokens: number;
-  readonly completionTokens: number;
-  readonly ttftMs: number | undefined;
-}
+export type MetricsRequestEvent = RequestEvent;
 
 /** A breaker transition (`bb.on('transition')`). */
 export interface MetricsTransition {
