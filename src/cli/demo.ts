@@ -1,0 +1,235 @@
+/**
+ * `breakerbox demo`: the whole product in one process with no API key. A simulated provider and
+ * the gateway start on free loopback ports; clients call the gateway with the official `openai`
+ * SDK through a scripted incident (the primary failing, then down, then back; a 429 storm on
+ * another model; streams that fail before and after content), while a live table shows the
+ * circuits. It ends with a report and exits 1 if fewer than 99% of requests succeeded.
+ */
+import { performance } from 'node:perf_hooks';
+import OpenAI from 'openai';
+import { createBreakerbox } from '../engine/index.js';
+import type { Breakerbox } from '../engine/index.js';
+import { silentLogger, startGateway } from '../gateway/index.js';
+import type { Gateway } from '../gateway/index.js';
+import { startSimulator } from '../sim/index.js';
+import type { Simulator } from '../sim/index.js';
+import { BASE_FAULTS, DEMO_DEADLINE_MS, demoConfig, demoScript } from './demo-config.js';
+import type { DemoScript } from './demo-config.js';
+import { IncidentWatch, REQUIRED_SUCCESS_RATE, renderReport } from './demo-report.js';
+import { DemoTally, driveTraffic } from './demo-traffic.js';
+import { LiveFrame, PlainLines, renderFrame } from './demo-view.js';
+import type { DemoView, SeenTransition } from './demo-view.js';
+import { paint } from './format.js';
+import type { Output } from './format.js';
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** How long clients send traffic, seconds. @default 30 */
+  readonly durationS?: number;
+  /** Redraw a live table (only on a TTY). @default true */
+  readonly live?: boolean;
+  /** Clients calling at once. @default 8 */
+  readonly concurrency?: number;
+  /** Seed of the simulator's faults and of the request mix. @default 1 */
+  readonly seed?: number;
+  /** Whether stdout is a terminal. @default process.stdout.isTTY */
+  readonly isTTY?: boolean;
+}
+
+/** Bounds of the options: long enough for every phase, short enough to stay a demo. */
+export const DEMO_LIMITS = { minDurationS: 5, maxDurationS: 3600, maxConcurrency: 256 } as const;
+
+/** How long the gateway lets the last requests finish when the demo closes it, ms. */
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * Checks the options.
+ * @returns an error message, or undefined when they are valid
+ */
+export function checkDemoOptions(options: DemoOptions): string | undefined {
+  const d = options.durationS ?? 30;
+  if (!Number.isFinite(d) || d < DEMO_LIMITS.minDurationS || d > DEMO_LIMITS.maxDurationS) {
+    return `--duration must be a number of seconds from ${DEMO_LIMITS.minDurationS} to ${DEMO_LIMITS.maxDurationS}`;
+  }
+  const c = options.concurrency ?? 8;
+  if (!Number.isInteger(c) || c < 1 || c > DEMO_LIMITS.maxConcurrency) {
+    return `--concurrency must be an integer from 1 to ${DEMO_LIMITS.maxConcurrency}`;
+  }
+  return undefined;
+}
+
+/** Runs the demo. @returns the exit code: 0, 1 below the success rate, 2 bad options, 130 interrupted */
+export async function runDemo(options: DemoOptions, output: Output): Promise<number> {
+  const problem = checkDemoOptions(options);
+  if (problem !== undefined) {
+    output.err(problem);
+    return 2;
+  }
+  const seed = options.seed ?? 1;
+  const sim = await startSimulator({
+    host: '127.0.0.1',
+    port: 0,
+    seed,
+    models: { '*': { faults: BASE_FAULTS } },
+  });
+  let engine: Breakerbox | undefined;
+  let gateway: Gateway | undefined;
+  try {
+    engine = createBreakerbox(demoConfig(sim.url), { env: {} });
+    // Quiet: the demo draws its own output.
+    gateway = await startGateway({ engine, host: '127.0.0.1', port: 0, logger: silentLogger() });
+    return await drive({ options, output, sim, engine, gateway, seed });
+  } finally {
+    await gateway?.close(CLOSE_GRACE_MS);
+    await engine?.close();
+    await sim.close();
+  }
+}
+
+interface Run {
+  readonly options: DemoOptions;
+  readonly output: Output;
+  readonly sim: Simulator;
+  readonly engine: Breakerbox;
+  readonly gateway: Gateway;
+  readonly seed: number;
+}
+
+function printBanner(run: Run, script: DemoScript, durationMs: number): void {
+  const { output, gateway, sim } = run;
+  const c = output.color;
+  output.out(
+    `${paint(c, 'bold', 'breakerbox demo')}: ${durationMs / 1000} s of traffic from ${run.options.concurrency ?? 8} openai-SDK clients, over a simulated provider (no API key, loopback only)`,
+  );
+  output.out(`  gateway    ${paint(c, 'cyan', `${gateway.url}/v1`)}`);
+  output.out(
+    `  dashboard  ${paint(c, 'cyan', `${gateway.url}/dashboard`)}  (open it while the demo runs)`,
+  );
+  output.out(`  simulator  ${sim.url}`);
+  output.out(`  the incident: ${script.incidents.map((i) => i.label).join('; ')}`);
+  output.out('');
+}
+
+/** What the run watches while it goes: transitions, incident counters, the scripted faults. */
+interface Observers {
+  readonly transitions: SeenTransition[];
+  readonly watch: IncidentWatch;
+  stop(): void;
+}
+
+/** Starts the simulator's schedule, the incident marks and the transition log at `startMs`. */
+function observe(run: Run, script: DemoScript, startMs: number): Observers {
+  const { sim, engine } = run;
+  const transitions: SeenTransition[] = [];
+  const watch = new IncidentWatch(sim, engine);
+  // The engine's clock is performance.now(), like startMs: atMs - startMs is time into the run.
+  const subscription = engine.on('transition', (e) => {
+    const { deployment, from, to, reason } = e;
+    transitions.push({ atMs: e.atMs - startMs, deployment, from, to, reason });
+  });
+  const timers = script.incidents.flatMap((i) => [
+    setTimeout(() => {
+      watch.mark(i, 'from');
+    }, i.fromMs),
+    setTimeout(() => {
+      watch.mark(i, 'to');
+    }, i.toMs),
+  ]);
+  const scheduled = sim.schedule({ steps: script.steps });
+  return {
+    transitions,
+    watch,
+    stop: () => {
+      for (const t of timers) clearTimeout(t);
+      scheduled.cancel();
+      subscription.dispose();
+    },
+  };
+}
+
+/** Draws the run: a live frame on a TTY, plain lines otherwise. */
+interface Presenter {
+  draw(view: DemoView): void;
+  /** Clears the live frame (the report follows) or prints the last plain lines. */
+  finish(view: DemoView): void;
+}
+
+function presenter(live: boolean, output: Output, durationMs: number): Presenter {
+  if (!live) {
+    const plain = new PlainLines(output.out, Math.max(2000, durationMs / 10));
+    const update = (v: DemoView): void => {
+      plain.update(v);
+    };
+    return { draw: update, finish: update };
+  }
+  const write = (text: string): void => {
+    process.stdout.write(text);
+  };
+  const frame = new LiveFrame(write, () => Math.max(20, process.stdout.columns));
+  write('\u001b[?25l'); // hide the cursor while redrawing
+  return {
+    draw: (v) => {
+      frame.draw(renderFrame(v, output.color));
+    },
+    finish: () => {
+      frame.draw('');
+      write('\u001b[?25h');
+    },
+  };
+}
+
+/** Schedules the incident, runs the clients, draws, reports. */
+async function drive(run: Run): Promise<number> {
+  const { options, output, engine, gateway } = run;
+  const durationMs = (options.durationS ?? 30) * 1000;
+  const script = demoScript(durationMs);
+  printBanner(run, script, durationMs);
+  const openai = new OpenAI({
+    apiKey: 'demo-no-key-needed',
+    baseURL: `${gateway.url}/v1`,
+    maxRetries: 0,
+    timeout: DEMO_DEADLINE_MS,
+  });
+  const tally = new DemoTally();
+  const abort = new AbortController();
+  const startMs = performance.now();
+  const observers = observe(run, script, startMs);
+  const view = (): DemoView => ({
+    engine,
+    tally,
+    script,
+    durationMs,
+    elapsedMs: performance.now() - startMs,
+    transitions: observers.transitions,
+    dashboardUrl: `${gateway.url}/dashboard`,
+  });
+  const live = (options.live ?? true) && (options.isTTY ?? process.stdout.isTTY);
+  const show = presenter(live, output, durationMs);
+  const interrupt = (): void => {
+    abort.abort();
+  };
+  process.once('SIGINT', interrupt);
+  const ticker = setInterval(() => {
+    show.draw(view());
+  }, 1000);
+  try {
+    show.draw(view());
+    const concurrency = options.concurrency ?? 8;
+    const stopAtMs = startMs + durationMs;
+    await driveTraffic(
+      { openai, concurrency, stopAtMs, seed: run.seed, signal: abort.signal },
+      tally,
+    );
+  } finally {
+    clearInterval(ticker);
+    observers.stop();
+    process.off('SIGINT', interrupt);
+    show.finish(view());
+  }
+  output.out(renderReport(view(), observers.watch, output.color));
+  if (abort.signal.aborted) {
+    output.err('interrupted');
+    return 130;
+  }
+  return (tally.successRate ?? 0) >= REQUIRED_SUCCESS_RATE ? 0 : 1;
+}

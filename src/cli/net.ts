@@ -1,0 +1,19 @@
+/** Address helpers for the commands. */
+
+/** True for 127.0.0.0/8, ::1 and localhost: addresses only this machine reaches. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * Parses a TCP port option.
+ * @throws RangeError when `text` is not an integer in 0..65535
+ */
+export function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65_535) {
+    throw new RangeError(`"${text}" is not a port (an integer from 0 to 65535)`);
+  }
+  return port;
+}

@@ -1,0 +1,73 @@
+/**
+ * `breakerbox serve --config breakerbox.yaml`: the gateway. Loads and checks the config (every
+ * problem listed with its file, line and path, exit 2), starts the engine and the gateway, and
+ * drains on SIGTERM/SIGINT. It prints where it listens and which models it serves, never a key.
+ */
+import { loadConfigFile } from '../config/index.js';
+import type { ResolvedConfig } from '../config/index.js';
+import { ConfigError } from '../core/index.js';
+import { createBreakerbox } from '../engine/index.js';
+import { installSignalHandlers, startGateway } from '../gateway/index.js';
+import { paint, reportConfigError } from './format.js';
+import type { Output } from './format.js';
+
+/** Options of {@link runServe}. */
+export interface ServeOptions {
+  /** Path of the YAML configuration. */
+  readonly config: string;
+  /** Overrides `server.port`. */
+  readonly port?: number;
+  /** Overrides `server.host`. */
+  readonly host?: string;
+}
+
+/** What the gateway serves, one line per model with its chain: `gpt-4.1 → claude → deepseek`. */
+export function describeModels(config: ResolvedConfig): string[] {
+  return Object.entries(config.models).map(([name, m]) => {
+    const deployments = m.deployments.map((d) => d.id).join(', ');
+    const chain = m.fallbacks.length > 0 ? `  then ${m.fallbacks.join(' → ')}` : '';
+    return `  ${name} (${deployments})${chain}`;
+  });
+}
+
+/**
+ * Starts the gateway; resolves once it listens (the signal handlers then own the process).
+ * @returns the exit code: 0 once listening, 2 for an invalid configuration
+ */
+export async function runServe(options: ServeOptions, output: Output): Promise<number> {
+  let config: ResolvedConfig;
+  try {
+    config = await loadConfigFile(options.config);
+  } catch (error) {
+    return reportConfigError(error, output);
+  }
+  const engine = createBreakerbox(config);
+  let gateway;
+  try {
+    gateway = await startGateway({
+      engine,
+      ...(options.host !== undefined && { host: options.host }),
+      ...(options.port !== undefined && { port: options.port }),
+    });
+  } catch (error) {
+    await engine.close();
+    // A refused bind (a public host with no client key) is a configuration problem too.
+    if (error instanceof ConfigError) return reportConfigError(error, output);
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      output.err(`cannot listen: ${(error as Error).message}`);
+      return 1;
+    }
+    throw error;
+  }
+  installSignalHandlers(gateway, { graceMs: config.server.shutdownGraceMs });
+  const c = output.color;
+  output.err(
+    `${paint(c, 'bold', 'breakerbox')} gateway listening on ${paint(c, 'cyan', `${gateway.url}/v1`)}`,
+  );
+  output.err(
+    `  dashboard ${gateway.url}/dashboard · metrics ${gateway.url}/metrics · admin ${gateway.url}/admin/circuits`,
+  );
+  output.err(`  models:\n${describeModels(config).join('\n')}`);
+  return 0;
+}
