@@ -52,7 +52,7 @@ export class IncidentWatch {
 
 function incidentLine(i: DemoIncident, r: Reading, view: DemoView): string {
   const when = `${(i.fromMs / 1000).toFixed(1)}–${(i.toMs / 1000).toFixed(1)} s`;
-  const head = `  ${when}  ${i.label}: ${count(r.calls)} calls reached ${i.model}`;
+  const head = `  ${when}  ${i.label}: ${count(r.calls)} call${r.calls === 1 ? '' : 's'} reached ${i.model}`;
   switch (i.kind) {
     case 'errors':
       return `${head} for ${count(r.requests)} requests; each failure failed over`;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { processOutput } from './format.js';
 import type { Output } from './format.js';
+import type { BatchCommandOptions } from './batch.js';
 import { parsePort } from './net.js';
 
 /** Exit code of invalid usage, options or configuration. */
@@ -40,6 +41,12 @@ function integer(text: string): number {
   if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(n)) {
     throw new InvalidArgumentError(`"${text}" is not an integer`);
   }
+  return n;
+}
+
+function positive(text: string): number {
+  const n = integer(text);
+  if (n < 1) throw new InvalidArgumentError(`"${text}" is not a positive integer`);
   return n;
 }
 
@@ -147,6 +154,29 @@ function addDemo(program: Command, output: Output, exit: Exit): void {
     );
 }
 
+function addBatch(program: Command, output: Output, exit: Exit): void {
+  program
+    .command('batch')
+    .description('run an OpenAI batch JSONL file through breakerbox, resumable (docs/batch.md)')
+    .argument('<input>', 'the OpenAI batch input file (JSONL)')
+    .requiredOption('-o, --output <file>', '2xx results (and every result without --errors)')
+    .option('-e, --errors <file>', 'non-2xx results, failures and invalid lines')
+    .option('-c, --config <file>', 'run an engine in this process with this YAML configuration')
+    .option('-u, --url <url>', 'or send each line to a breakerbox gateway (its URL with /v1)')
+    .addOption(
+      new Option('-k, --api-key <key>', "the gateway's client key (with --url)").env(
+        'BREAKERBOX_API_KEY',
+      ),
+    )
+    .option('--concurrency <n>', 'lines in flight at once', positive, 20)
+    .option('--report <file>', 'write a JSON summary at the end (also when interrupted)')
+    .option('--restart', 'discard an existing output, error file and state, and start over')
+    .action(async (input: string, opts: Omit<BatchCommandOptions, 'input'>) => {
+      const { runBatchCommand } = await import('./batch.js');
+      exit(await runBatchCommand({ ...opts, input }, output));
+    });
+}
+
 /** The program, writing through `output`; `exit` receives each action's exit code. */
 export function buildProgram(output: Output, exit: Exit): Command {
   const program = new Command('breakerbox')
@@ -169,6 +199,7 @@ export function buildProgram(output: Output, exit: Exit): Command {
   addStatus(program, output, exit);
   addPricing(program, output, exit);
   addSim(program, output, exit);
+  addBatch(program, output, exit);
   return program;
 }
 

@@ -307,3 +307,44 @@ test('status against nothing listening exits 1 with the reason', async (t) => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /cannot reach the gateway at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
 });
+
+test('batch runs a JSONL file through an engine, exits 1 when a line is invalid, and resumes', async (t) => {
+  const sim = await startSim(t);
+  const dir = await mkdtemp(join(tmpdir(), 'breakerbox-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = join(dir, 'config.yaml');
+  await writeFile(
+    config,
+    `providers: { sim: { baseURL: "${sim.url}" } }\nmodels: { gpt-4.1: { deployments: [{ provider: sim }] } }\n`,
+  );
+  const input = join(dir, 'in.jsonl');
+  const line = (id: string): string =>
+    JSON.stringify({
+      custom_id: id,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'gpt-4.1', messages: [{ role: 'user', content: `hi ${id}` }] },
+    });
+  await writeFile(input, [line('a'), line('b'), 'not json', line('c')].join('\n') + '\n');
+  const args = [
+    'batch',
+    input,
+    '-o',
+    join(dir, 'out.jsonl'),
+    '-e',
+    join(dir, 'err.jsonl'),
+    '-c',
+    config,
+  ];
+  const first = await run(args);
+  assert.equal(first.code, 1, first.stderr);
+  assert.match(first.stdout, /batch completed: 4 lines; 3 succeeded, 0 failed, 1 invalid/);
+  const again = await run(args);
+  assert.equal(again.code, 1, 'the invalid line still counts');
+  assert.match(again.stdout, /4 already done/);
+  assert.equal(sim.calls('gpt-4.1'), 3, 'no line was sent twice');
+
+  const neither = await run(['batch', input, '-o', join(dir, 'x.jsonl')]);
+  assert.equal(neither.code, 2);
+  assert.match(neither.stderr, /exactly one of --config/);
+});
