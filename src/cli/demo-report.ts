@@ -51,7 +51,9 @@ export class IncidentWatch {
 }
 
 function incidentLine(i: DemoIncident, r: Reading, view: DemoView): string {
-  const when = `${(i.fromMs / 1000).toFixed(1)}–${(i.toMs / 1000).toFixed(1)} s`;
+  // An interrupted run ends some faults early.
+  const toMs = Math.min(i.toMs, view.elapsedMs);
+  const when = `${(i.fromMs / 1000).toFixed(1)}–${(toMs / 1000).toFixed(1)} s`;
   const head = `  ${when}  ${i.label}: ${count(r.calls)} call${r.calls === 1 ? '' : 's'} reached ${i.model}`;
   switch (i.kind) {
     case 'errors':
@@ -70,7 +72,7 @@ function incidentLine(i: DemoIncident, r: Reading, view: DemoView): string {
 /** When the primary closed again after the outage, as a line; undefined if it did not. */
 function recoveryLine(view: DemoView): string | undefined {
   const down = view.script.incidents.find((i) => i.model === PRIMARY && i.kind === 'down');
-  if (down === undefined) return undefined;
+  if (down === undefined || view.elapsedMs < down.toMs) return undefined;
   const closed = view.transitions.find(
     (t: SeenTransition) =>
       t.deployment === `sim/${PRIMARY}` && t.to === 'closed' && t.atMs >= down.toMs,
@@ -87,15 +89,33 @@ function tripsLine(view: DemoView): string {
   return `${count(stats.totals.trips)}${by.length > 0 ? `  (${by.join(', ')})` : ''}`;
 }
 
-/** The report: the circuits, what the clients saw, each fault's effect, PASS or FAIL. */
-export function renderReport(view: DemoView, watch: IncidentWatch, color: boolean): string {
+/** The last line: PASS, FAIL, or INTERRUPTED (which neither passes nor fails). */
+function verdict(successRate: number | null, interrupted: boolean, color: boolean): string {
+  const rate = percent(successRate);
+  const required = percent(REQUIRED_SUCCESS_RATE, 0);
+  if (interrupted) return paint(color, 'yellow', `INTERRUPTED: success rate ${rate} so far`);
+  if ((successRate ?? 0) >= REQUIRED_SUCCESS_RATE) {
+    return paint(color, 'green', `PASS: success rate ${rate} ≥ ${required}`);
+  }
+  return paint(color, 'red', `FAIL: success rate ${rate} < ${required}`);
+}
+
+/** Options of {@link renderReport}. */
+export interface ReportOptions {
+  readonly color: boolean;
+  /** The run was stopped before its end (Ctrl-C). */
+  readonly interrupted: boolean;
+}
+
+/** The report: the circuits, what the clients saw, each fault's effect, the verdict. */
+export function renderReport(view: DemoView, watch: IncidentWatch, options: ReportOptions): string {
+  const { color } = options;
   const t = view.tally;
   const stats = view.engine.stats();
   const spend = view.engine.ledger.snapshot().total;
   const lat = t.latency.summary();
   const saved = spend.costIfRequestedUsd > 0 ? 1 - spend.costUsd / spend.costIfRequestedUsd : null;
   const failures = [...t.failuresByCode].map(([code, n]) => `${code} ×${n}`).join(', ');
-  const passed = (t.successRate ?? 0) >= REQUIRED_SUCCESS_RATE;
   const lines = [
     '',
     paint(color, 'bold', `breakerbox demo: report after ${duration(view.elapsedMs)}`),
@@ -117,18 +137,6 @@ export function renderReport(view: DemoView, watch: IncidentWatch, color: boolea
   }
   const recovery = recoveryLine(view);
   if (recovery !== undefined) lines.push(recovery);
-  lines.push(
-    passed
-      ? paint(
-          color,
-          'green',
-          `PASS: success rate ${percent(t.successRate)} ≥ ${percent(REQUIRED_SUCCESS_RATE, 0)}`,
-        )
-      : paint(
-          color,
-          'red',
-          `FAIL: success rate ${percent(t.successRate)} < ${percent(REQUIRED_SUCCESS_RATE, 0)}`,
-        ),
-  );
+  lines.push(verdict(t.successRate, options.interrupted, color));
   return lines.join('\n');
 }

@@ -58,7 +58,11 @@ export function checkDemoOptions(options: DemoOptions): string | undefined {
   return undefined;
 }
 
-/** Runs the demo. @returns the exit code: 0, 1 below the success rate, 2 bad options, 130 interrupted */
+/**
+ * Runs the demo.
+ * @returns the exit code: 0, 1 below the success rate, 2 bad options, 130/143 interrupted by
+ *   SIGINT/SIGTERM
+ */
 export async function runDemo(options: DemoOptions, output: Output): Promise<number> {
   const problem = checkDemoOptions(options);
   if (problem !== undefined) {
@@ -205,10 +209,14 @@ async function drive(run: Run): Promise<number> {
   });
   const live = (options.live ?? true) && (options.isTTY ?? process.stdout.isTTY);
   const show = presenter(live, output, durationMs);
-  const interrupt = (): void => {
+  // Ctrl-C or SIGTERM ends the run early, still with a report and the cursor restored.
+  let exitCode = 0;
+  const interrupt = (signal: NodeJS.Signals): void => {
+    exitCode = signal === 'SIGTERM' ? 143 : 130;
     abort.abort();
   };
   process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   const ticker = setInterval(() => {
     show.draw(view());
   }, 1000);
@@ -224,12 +232,11 @@ async function drive(run: Run): Promise<number> {
     clearInterval(ticker);
     observers.stop();
     process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
     show.finish(view());
   }
-  output.out(renderReport(view(), observers.watch, output.color));
-  if (abort.signal.aborted) {
-    output.err('interrupted');
-    return 130;
-  }
+  const interrupted = abort.signal.aborted;
+  output.out(renderReport(view(), observers.watch, { color: output.color, interrupted }));
+  if (interrupted) return exitCode;
   return (tally.successRate ?? 0) >= REQUIRED_SUCCESS_RATE ? 0 : 1;
 }

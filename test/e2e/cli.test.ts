@@ -126,6 +126,23 @@ test('demo --duration 10: every phase runs, the report shows ≥ 99% success, an
   assert.ok(elapsedMs < 20_000, `took ${elapsedMs.toFixed(0)} ms for a 10 s demo`);
 });
 
+test('demo interrupted by Ctrl-C still reports, closes everything and exits 130 at once', async () => {
+  const child = start(['demo', '--duration', '60']);
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  await waitFor(child, 'stdout', /warm-up/);
+  const closed = exited(child);
+  const signalledMs = performance.now();
+  child.kill('SIGINT');
+  const code = await closed;
+  assert.equal(code, 130);
+  assert.ok(
+    performance.now() - signalledMs < 5000,
+    'in-flight requests aborted, nothing left open',
+  );
+  assert.match(stdout, /INTERRUPTED: success rate/);
+});
+
 test('serve with an invalid config exits 2 and lists every issue with its path and line', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'breakerbox-cli-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
