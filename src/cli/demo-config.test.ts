@@ -12,11 +12,15 @@ import {
 } from './demo-config.js';
 
 test('the embedded config parses: four models on the sim provider, the primary falls back twice', () => {
-  const config = parseConfig(demoConfig('http://127.0.0.1:9/v1'), { env: {} });
+  const config = parseConfig(demoConfig('http://127.0.0.1:9/v1', 30_000), { env: {} });
   assert.deepEqual(Object.keys(config.models), [...DEMO_MODELS]);
   assert.deepEqual(config.models[PRIMARY]?.fallbacks, ['claude-sonnet-4.5', 'deepseek-v3.2']);
   for (const m of DEMO_MODELS) assert.equal(config.models[m]?.deployments[0]?.id, `sim/${m}`);
-  assert.ok(config.breaker.openMs <= 2000, 'a short openMs, so a short demo shows recovery');
+  assert.equal(config.breaker.openMs, 1000, 'a short openMs, so a short demo shows recovery');
+  assert.equal(config.breaker.maxOpenMs, 4000);
+  const short = parseConfig(demoConfig('http://127.0.0.1:9/v1', 10_000), { env: {} });
+  // Phase 3 starts at 60% of the run: a 1.5 s cap leaves time for probes to close the primary.
+  assert.equal(short.breaker.maxOpenMs, 1500);
   assert.equal(config.server.host, '127.0.0.1');
 });
 

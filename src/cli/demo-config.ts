@@ -3,8 +3,8 @@
  *
  * Four models on one `sim` provider. gpt-4.1 is the primary and falls back to claude-sonnet-4.5,
  * then deepseek-v3.2; claude and gemini fall back to deepseek-v3.2, which stays healthy (the demo's
- * floor: a request fails only if something is wrong with breakerbox itself). Breakers open for 1 s
- * (growing to 4 s on re-opens) so a 10 s run still shows trips, probes and recovery.
+ * floor: a request fails only if something is wrong with breakerbox itself). Breakers open briefly
+ * so a 10 s run still shows trips, probes and recovery.
  */
 import type { ConfigInput } from '../config/index.js';
 import type { Faults, ScenarioStep } from '../sim/index.js';
@@ -20,6 +20,9 @@ export const DEMO_MODELS = [
 /** One model of {@link DEMO_MODELS}. */
 export type DemoModel = (typeof DEMO_MODELS)[number];
 
+/** The demo's defaults: `breakerbox demo` with no flags. */
+export const DEMO_DEFAULTS = { durationS: 30, concurrency: 8, seed: 1 } as const;
+
 /** The primary: what most of the traffic asks for, and what the incident hits. */
 export const PRIMARY: DemoModel = 'gpt-4.1';
 
@@ -32,11 +35,19 @@ export const BASE_FAULTS: Faults = Object.freeze({
 /** Provider timeouts and the request deadline: short, so the demo is bounded. */
 const TIMEOUTS = { connectMs: 1000, firstByteMs: 2000, idleMs: 2000, totalMs: 4000 };
 
+/** How long a breaker first stays open, ms. */
+const OPEN_MS = 1000;
+
 /** The deadline of one request, ms (also the SDK's timeout). */
 export const DEMO_DEADLINE_MS = 5000;
 
-/** The engine's configuration for a simulator listening at `simUrl` (its `/v1` base). */
-export function demoConfig(simUrl: string): ConfigInput {
+/**
+ * The engine's configuration for a simulator listening at `simUrl` (its `/v1` base), for a run
+ * of `durationMs`. Breakers open for 1 s, doubling on re-opens up to 15% of the run (at most
+ * 4 s): the primary, re-opened through its outage, then closes well before the end.
+ */
+export function demoConfig(simUrl: string, durationMs: number): ConfigInput {
+  const maxOpenMs = Math.round(Math.min(4000, Math.max(OPEN_MS, durationMs * 0.15)));
   const on = [{ provider: 'sim' }];
   return {
     providers: { sim: { baseURL: simUrl, timeouts: TIMEOUTS } },
@@ -48,8 +59,8 @@ export function demoConfig(simUrl: string): ConfigInput {
     },
     breaker: {
       trip: { consecutive: 5 },
-      openMs: 1000,
-      maxOpenMs: 4000,
+      openMs: OPEN_MS,
+      maxOpenMs,
       halfOpen: { probes: 1, successes: 2 },
     },
     retry: { attempts: 1, backoff: { initialMs: 20, maxMs: 200 } },

@@ -7,7 +7,7 @@ import { LiveFrame, PlainLines, renderFrame, rowsOf } from './demo-view.js';
 import type { DemoView } from './demo-view.js';
 
 /** A real engine that serves nothing: no socket is opened until a request. */
-const engine = createBreakerbox(demoConfig('http://127.0.0.1:9/v1'), { env: {} });
+const engine = createBreakerbox(demoConfig('http://127.0.0.1:9/v1', 10_000), { env: {} });
 after(() => engine.close());
 
 function view(elapsedMs: number, transitions: DemoView['transitions'] = []): DemoView {

@@ -13,7 +13,7 @@ import { silentLogger, startGateway } from '../gateway/index.js';
 import type { Gateway } from '../gateway/index.js';
 import { startSimulator } from '../sim/index.js';
 import type { Simulator } from '../sim/index.js';
-import { BASE_FAULTS, DEMO_DEADLINE_MS, demoConfig, demoScript } from './demo-config.js';
+import { DEMO_DEADLINE_MS, DEMO_DEFAULTS, demoConfig, demoScript } from './demo-config.js';
 import type { DemoScript } from './demo-config.js';
 import { IncidentWatch, REQUIRED_SUCCESS_RATE, renderReport } from './demo-report.js';
 import { DemoTally, driveTraffic } from './demo-traffic.js';
@@ -47,11 +47,11 @@ const CLOSE_GRACE_MS = 1000;
  * @returns an error message, or undefined when they are valid
  */
 export function checkDemoOptions(options: DemoOptions): string | undefined {
-  const d = options.durationS ?? 30;
+  const d = options.durationS ?? DEMO_DEFAULTS.durationS;
   if (!Number.isFinite(d) || d < DEMO_LIMITS.minDurationS || d > DEMO_LIMITS.maxDurationS) {
     return `--duration must be a number of seconds from ${DEMO_LIMITS.minDurationS} to ${DEMO_LIMITS.maxDurationS}`;
   }
-  const c = options.concurrency ?? 8;
+  const c = options.concurrency ?? DEMO_DEFAULTS.concurrency;
   if (!Number.isInteger(c) || c < 1 || c > DEMO_LIMITS.maxConcurrency) {
     return `--concurrency must be an integer from 1 to ${DEMO_LIMITS.maxConcurrency}`;
   }
@@ -69,20 +69,21 @@ export async function runDemo(options: DemoOptions, output: Output): Promise<num
     output.err(problem);
     return 2;
   }
-  const seed = options.seed ?? 1;
-  const sim = await startSimulator({
-    host: '127.0.0.1',
-    port: 0,
-    seed,
-    models: { '*': { faults: BASE_FAULTS } },
-  });
+  const settings: Settings = {
+    durationMs: (options.durationS ?? DEMO_DEFAULTS.durationS) * 1000,
+    concurrency: options.concurrency ?? DEMO_DEFAULTS.concurrency,
+    seed: options.seed ?? DEMO_DEFAULTS.seed,
+    live: (options.live ?? true) && (options.isTTY ?? process.stdout.isTTY),
+  };
+  // Its faults come from the script, from the first step on.
+  const sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: settings.seed });
   let engine: Breakerbox | undefined;
   let gateway: Gateway | undefined;
   try {
-    engine = createBreakerbox(demoConfig(sim.url), { env: {} });
+    engine = createBreakerbox(demoConfig(sim.url, settings.durationMs), { env: {} });
     // Quiet: the demo draws its own output.
     gateway = await startGateway({ engine, host: '127.0.0.1', port: 0, logger: silentLogger() });
-    return await drive({ options, output, sim, engine, gateway, seed });
+    return await drive({ settings, output, sim, engine, gateway });
   } finally {
     await gateway?.close(CLOSE_GRACE_MS);
     await engine?.close();
@@ -90,20 +91,28 @@ export async function runDemo(options: DemoOptions, output: Output): Promise<num
   }
 }
 
+/** The options with their defaults applied. */
+interface Settings {
+  readonly durationMs: number;
+  readonly concurrency: number;
+  readonly seed: number;
+  /** Redraw a live table (asked for, and stdout is a terminal). */
+  readonly live: boolean;
+}
+
 interface Run {
-  readonly options: DemoOptions;
+  readonly settings: Settings;
   readonly output: Output;
   readonly sim: Simulator;
   readonly engine: Breakerbox;
   readonly gateway: Gateway;
-  readonly seed: number;
 }
 
-function printBanner(run: Run, script: DemoScript, durationMs: number): void {
+function printBanner(run: Run, script: DemoScript): void {
   const { output, gateway, sim } = run;
   const c = output.color;
   output.out(
-    `${paint(c, 'bold', 'breakerbox demo')}: ${durationMs / 1000} s of traffic from ${run.options.concurrency ?? 8} openai-SDK clients, over a simulated provider (no API key, loopback only)`,
+    `${paint(c, 'bold', 'breakerbox demo')}: ${run.settings.durationMs / 1000} s of traffic from ${run.settings.concurrency} openai-SDK clients, over a simulated provider (no API key, loopback only)`,
   );
   output.out(`  gateway    ${paint(c, 'cyan', `${gateway.url}/v1`)}`);
   output.out(
@@ -184,10 +193,10 @@ function presenter(live: boolean, output: Output, durationMs: number): Presenter
 
 /** Schedules the incident, runs the clients, draws, reports. */
 async function drive(run: Run): Promise<number> {
-  const { options, output, engine, gateway } = run;
-  const durationMs = (options.durationS ?? 30) * 1000;
+  const { settings, output, engine, gateway } = run;
+  const { durationMs } = settings;
   const script = demoScript(durationMs);
-  printBanner(run, script, durationMs);
+  printBanner(run, script);
   const openai = new OpenAI({
     apiKey: 'demo-no-key-needed',
     baseURL: `${gateway.url}/v1`,
@@ -207,8 +216,7 @@ async function drive(run: Run): Promise<number> {
     transitions: observers.transitions,
     dashboardUrl: `${gateway.url}/dashboard`,
   });
-  const live = (options.live ?? true) && (options.isTTY ?? process.stdout.isTTY);
-  const show = presenter(live, output, durationMs);
+  const show = presenter(settings.live, output, durationMs);
   // Ctrl-C or SIGTERM ends the run early, still with a report and the cursor restored.
   let exitCode = 0;
   const interrupt = (signal: NodeJS.Signals): void => {
@@ -222,12 +230,9 @@ async function drive(run: Run): Promise<number> {
   }, 1000);
   try {
     show.draw(view());
-    const concurrency = options.concurrency ?? 8;
+    const { concurrency, seed } = settings;
     const stopAtMs = startMs + durationMs;
-    await driveTraffic(
-      { openai, concurrency, stopAtMs, seed: run.seed, signal: abort.signal },
-      tally,
-    );
+    await driveTraffic({ openai, concurrency, stopAtMs, seed, signal: abort.signal }, tally);
   } finally {
     clearInterval(ticker);
     observers.stop();

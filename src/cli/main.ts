@@ -10,6 +10,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { processOutput } from './format.js';
 import type { Output } from './format.js';
 import type { BatchCommandOptions } from './batch.js';
+import { DEMO_DEFAULTS } from './demo-config.js';
 import { parsePort } from './net.js';
 
 /** Exit code of invalid usage, options or configuration. */
@@ -125,13 +126,23 @@ function addDemo(program: Command, output: Output, exit: Exit): void {
     .description(
       'watch breakerbox ride out an incident: simulator + gateway + openai SDK clients, no API key',
     )
-    .option('-d, --duration <seconds>', 'seconds of traffic (5 to 3600)', seconds, 30)
+    .option(
+      '-d, --duration <seconds>',
+      'seconds of traffic (5 to 3600)',
+      seconds,
+      DEMO_DEFAULTS.durationS,
+    )
     .option(
       '--no-live',
       'print plain lines instead of a live table (the default when stdout is not a terminal)',
     )
-    .option('--concurrency <n>', 'clients calling at once (1 to 256)', integer, 8)
-    .option('--seed <n>', 'seed of the faults and the request mix', integer, 1)
+    .option(
+      '--concurrency <n>',
+      'clients calling at once (1 to 256)',
+      integer,
+      DEMO_DEFAULTS.concurrency,
+    )
+    .option('--seed <n>', 'seed of the faults and the request mix', integer, DEMO_DEFAULTS.seed)
     .action(
       async (opts: { duration: number; live: boolean; concurrency: number; seed: number }) => {
         const { runDemo } = await import('./demo.js');
