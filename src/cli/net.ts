@@ -17,3 +17,13 @@ export function parsePort(text: string): number {
   }
   return port;
 }
+
+/**
+ * The message for a server that could not listen (the port is taken, or needs privileges), or
+ * undefined for any other error.
+ */
+export function listenProblem(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') return undefined;
+  return `cannot listen: ${(error as Error).message}`;
+}

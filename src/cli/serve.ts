@@ -9,6 +9,7 @@ import { ConfigError } from '../core/index.js';
 import { createBreakerbox } from '../engine/index.js';
 import { installSignalHandlers, startGateway } from '../gateway/index.js';
 import { paint, reportConfigError } from './format.js';
+import { listenProblem } from './net.js';
 import type { Output } from './format.js';
 
 /** Options of {@link runServe}. */
@@ -53,12 +54,10 @@ export async function runServe(options: ServeOptions, output: Output): Promise<n
     await engine.close();
     // A refused bind (a public host with no client key) is a configuration problem too.
     if (error instanceof ConfigError) return reportConfigError(error, output);
-    const code = (error as { code?: unknown }).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES') {
-      output.err(`cannot listen: ${(error as Error).message}`);
-      return 1;
-    }
-    throw error;
+    const problem = listenProblem(error);
+    if (problem === undefined) throw error;
+    output.err(problem);
+    return 1;
   }
   installSignalHandlers(gateway, { graceMs: config.server.shutdownGraceMs });
   const c = output.color;

@@ -8,7 +8,7 @@ import { SimValidationError, parseScenario, startSimulator } from '../sim/index.
 import type { Scenario, Simulator } from '../sim/index.js';
 import { paint } from './format.js';
 import type { Output } from './format.js';
-import { isLoopback } from './net.js';
+import { isLoopback, listenProblem } from './net.js';
 
 /** Options of {@link runSim}. */
 export interface SimCommandOptions {
@@ -27,7 +27,8 @@ export const DEFAULT_SIM_PORT = 8788;
 
 /**
  * Reads a scenario file (YAML is a superset of JSON, so one parser reads both).
- * @throws SimValidationError naming the file when it cannot be read or is not a scenario
+ * @throws SimValidationError whose path is the file when it cannot be read or parsed, or the
+ *   field (`steps[0].atMs`) when it is not a valid scenario
  */
 export async function readScenario(path: string): Promise<Scenario> {
   let text: string;
@@ -42,22 +43,12 @@ export async function readScenario(path: string): Promise<Scenario> {
   } catch (error) {
     throw new SimValidationError(path, `is neither JSON nor YAML (${(error as Error).message})`);
   }
-  try {
-    return parseScenario(json);
-  } catch (error) {
-    if (error instanceof SimValidationError) {
-      throw new SimValidationError(
-        `${path}: ${error.path}`,
-        error.message.slice(error.path.length + 2),
-      );
-    }
-    throw error;
-  }
+  return parseScenario(json);
 }
 
 /**
  * Starts the simulator and resolves with it once it listens (and prints where).
- * @returns the simulator, or an exit code (2) when the scenario is invalid
+ * @returns the simulator, or an exit code: 2 for an invalid scenario, 1 when it cannot listen
  */
 export async function startSimCommand(
   options: SimCommandOptions,
@@ -69,7 +60,8 @@ export async function startSimCommand(
       scenario = await readScenario(options.scenario);
     } catch (error) {
       if (!(error instanceof SimValidationError)) throw error;
-      output.err(`invalid scenario: ${error.message}`);
+      const file = options.scenario;
+      output.err(`invalid scenario: ${error.path === file ? '' : `${file}: `}${error.message}`);
       return 2;
     }
   }
@@ -77,12 +69,20 @@ export async function startSimCommand(
   if (!isLoopback(host)) {
     output.err(`warning: the simulator has no authentication and listens on ${host}`);
   }
-  const sim = await startSimulator({
-    host,
-    port: options.port ?? DEFAULT_SIM_PORT,
-    seed: options.seed ?? 1,
-    ...(scenario !== undefined && { scenario }),
-  });
+  let sim: Simulator;
+  try {
+    sim = await startSimulator({
+      host,
+      port: options.port ?? DEFAULT_SIM_PORT,
+      seed: options.seed ?? 1,
+      ...(scenario !== undefined && { scenario }),
+    });
+  } catch (error) {
+    const problem = listenProblem(error);
+    if (problem === undefined) throw error;
+    output.err(problem);
+    return 1;
+  }
   const c = output.color;
   output.out(`${paint(c, 'bold', 'breakerbox sim')} listening on ${paint(c, 'cyan', sim.url)}`);
   output.out(
