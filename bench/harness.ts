@@ -10,6 +10,13 @@ export interface Contender {
   readonly name: string;
   /** Runs the operation `ops` times. */
   readonly run: (ops: number) => Promise<void>;
+  /**
+   * Operations per round (and in the warm-up) for this contender, overriding the options: for a
+   * contender so slow that the common count would not fit the time budget.
+   */
+  readonly ops?: number;
+  /** Runs untimed before every run (warm-up included): e.g. a fresh instance per round. */
+  readonly setup?: () => void | Promise<void>;
 }
 
 /** Median of numbers. */
@@ -30,21 +37,45 @@ function shuffle<T>(items: readonly T[]): T[] {
   return out;
 }
 
-/** Runs interleaved rounds and returns the median ns per op of each contender. */
-export async function compare(
+/** Options of {@link compare} and {@link compareSamples}. */
+export interface CompareOptions {
+  /** Operations per round, unless a contender sets its own. */
+  ops: number;
+  /** Timed rounds; every contender runs once per round. */
+  rounds: number;
+  /** Operations of the untimed warm-up run. @default ops */
+  warmupOps?: number;
+}
+
+/** Runs interleaved rounds and returns every round's ns per op of each contender. */
+export async function compareSamples(
   contenders: readonly Contender[],
-  options: { ops: number; rounds: number; warmupOps?: number },
-): Promise<Map<string, number>> {
-  for (const c of contenders) await c.run(options.warmupOps ?? options.ops);
+  options: CompareOptions,
+): Promise<Map<string, number[]>> {
+  for (const c of contenders) {
+    await c.setup?.();
+    await c.run(c.ops ?? options.warmupOps ?? options.ops);
+  }
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < options.rounds; r++) {
     for (const c of shuffle(contenders)) {
+      const ops = c.ops ?? options.ops;
+      await c.setup?.();
       const start = process.hrtime.bigint();
-      await c.run(options.ops);
-      const ns = Number(process.hrtime.bigint() - start) / options.ops;
+      await c.run(ops);
+      const ns = Number(process.hrtime.bigint() - start) / ops;
       samples.get(c.name)?.push(ns);
     }
   }
+  return samples;
+}
+
+/** Runs interleaved rounds and returns the median ns per op of each contender. */
+export async function compare(
+  contenders: readonly Contender[],
+  options: CompareOptions,
+): Promise<Map<string, number>> {
+  const samples = await compareSamples(contenders, options);
   return new Map([...samples].map(([name, s]) => [name, median(s)]));
 }
 
