@@ -71,14 +71,28 @@ test('a success resets the consecutive failure count', () => {
   assert.equal(breaker.state, 'open');
 });
 
-test('a permit is cheap to tell apart and carries generation and time', () => {
-  const { clock, breaker } = setup();
+test('a permit is cheap to tell apart and carries generation and, when needed, time', () => {
+  const { clock, breaker } = setup({ slowCallMs: 100 });
   clock.advance(5);
   const p = admit(breaker);
   assert.deepEqual(
     { ...p },
     { admitted: true, generation: 0, acquiredAtMs: 1_005, probeId: 0, isProbe: false },
   );
+  // A closed breaker with no slow-call or rate trip skips the clock on the hot path.
+  const plain = setup();
+  assert.ok(Number.isNaN(admit(plain.breaker).acquiredAtMs));
+});
+
+test('a breaker used without reading the clock still reports its last use, never too early', () => {
+  const { clock, breaker } = setup();
+  clock.advance(10_000);
+  admit(breaker);
+  clock.advance(500);
+  // The use is reported no earlier than it happened.
+  assert.ok(breaker.lastUsedMs >= 11_000);
+  clock.advance(60_000);
+  assert.equal(breaker.lastUsedMs, 11_500);
 });
 
 test('a failed probe re-opens with a grown period; closing resets the growth', () => {

@@ -123,6 +123,8 @@ export class CircuitBreaker implements Policy {
   readonly #deps: CircuitBreakerDeps;
   #own: BreakerEventSink | null = null;
   #lastUsedMs: number;
+  /** Set by an `acquire()` that skipped the clock; {@link lastUsedMs} turns it into a time. */
+  #touched = false;
 
   /**
    * @param config trip, open and half-open settings; defaults: 5 consecutive failures, open
@@ -167,8 +169,16 @@ export class CircuitBreaker implements Policy {
     return this.#config;
   }
 
-  /** Monotonic ms of the last `acquire()` (or of construction). */
+  /**
+   * Monotonic ms of the last `acquire()` (or of construction). A closed breaker that needs no
+   * time for its calls does not read the clock per call; a use since the previous read is then
+   * reported as now, so an idle sweep may evict a breaker late, never early.
+   */
   get lastUsedMs(): number {
+    if (this.#touched) {
+      this.#touched = false;
+      this.#lastUsedMs = this.#clock.now();
+    }
     return this.#lastUsedMs;
   }
 
@@ -177,8 +187,15 @@ export class CircuitBreaker implements Policy {
    * or a {@link Rejection} (`admitted: false`) with `retryAfterMs`. Never throws, never waits.
    */
   acquire(): AcquireResult {
-    const nowMs = this.#clock.now();
     const state = this.#state;
+    // The hot path: a clock read costs ~45 ns, about half of the success path, and a closed
+    // breaker without slow-call or rate trips never needs the time of a permit.
+    if (state.state === 'closed' && !this.#config.successNeedsClock) {
+      this.#touched = true;
+      return new BreakerPermit(state.generation, NaN, 0);
+    }
+    const nowMs = this.#clock.now();
+    this.#touched = false;
     this.#lastUsedMs = nowMs;
     const t = advanceTime(state, this.#config, nowMs);
     if (t !== null) this.#emitTransition(t, nowMs);
@@ -208,7 +225,7 @@ export class CircuitBreaker implements Policy {
     // time only for slow calls and rate windows, so otherwise the permit's own time stands in.
     const nowMs =
       outcome.type === 'success' && state.state === 'closed' && !config.successNeedsClock
-        ? permit.acquiredAtMs
+        ? 0
         : this.#clock.now();
     const t = recordOutcome(state, config, { permit, outcome, random: this.#random }, nowMs);
     if (t !== null) this.#emitTransition(t, nowMs);
@@ -246,29 +263,42 @@ export class CircuitBreaker implements Policy {
     return Promise.reject(withoutStack(() => new BreakerOpenError(result.retryAfterMs, name)));
   }
 
-  async #run<T>(
+  /**
+   * Runs `fn` and records its outcome. Written with `.then` rather than `async`/`await`: one
+   * promise and no generator state on the success path (about 15 ns a call).
+   */
+  #run<T>(
     fn: (signal: AbortSignal, context: PolicyContext) => Promise<T>,
     permit: Permit,
     options: BreakerExecuteOptions<T> | undefined,
   ): Promise<T> {
     const signal = options?.signal ?? NEVER_ABORTED;
     const context = options === undefined ? NO_CONTEXT : { signal, deadlineMs: options.deadlineMs };
-    let value: T;
+    let pending: Promise<T>;
     try {
-      value = await fn(signal, context);
+      pending = Promise.resolve(fn(signal, context));
     } catch (error) {
+      // A synchronous throw is a failed call like any other.
       this.record(permit, this.#classifyThrown(error, signal, options));
-      throw error;
+      return rejectWith(error);
     }
-    const isFailure = options?.isResultFailure ?? this.#deps.isResultFailure;
-    let outcome: Outcome = SUCCESS;
-    try {
-      if (isFailure !== undefined && isFailure(value)) outcome = GENERIC_FAILURE;
-    } finally {
-      // A throwing result check must not leak the permit: it is recorded as it stood.
-      this.record(permit, outcome);
-    }
-    return value;
+    return pending.then(
+      (value) => {
+        const isFailure = options?.isResultFailure ?? this.#deps.isResultFailure;
+        let outcome: Outcome = SUCCESS;
+        try {
+          if (isFailure !== undefined && isFailure(value)) outcome = GENERIC_FAILURE;
+        } finally {
+          // A throwing result check must not leak the permit: it is recorded as it stood.
+          this.record(permit, outcome);
+        }
+        return value;
+      },
+      (error: unknown) => {
+        this.record(permit, this.#classifyThrown(error, signal, options));
+        throw error;
+      },
+    );
   }
 
   #classifyThrown<T>(
