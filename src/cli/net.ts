@@ -1,10 +1,9 @@
 /** Address helpers for the commands. */
 
+import { isLoopbackHost } from '../gateway/index.js';
+
 /** True for 127.0.0.0/8, ::1 and localhost: addresses only this machine reaches. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
-}
+export const isLoopback = isLoopbackHost;
 
 /**
  * Parses a TCP port option.

@@ -4,6 +4,7 @@ export { installSignalHandlers } from './signals.js';
 export type { SignalHandlerOptions } from './signals.js';
 export type { GatewaySettings } from './settings.js';
 export type { ClientKeyConfig, ClientIdentity } from './auth.js';
+export { isLoopbackHost } from './auth.js';
 export { GatewayMetrics, CIRCUIT_STATES } from './metrics.js';
 export type { GatewayMetricsOptions } from './metrics.js';
 export { createLogger, silentLogger, REDACT_PATHS } from './log.js';
