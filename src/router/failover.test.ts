@@ -94,23 +94,31 @@ function setup(
   return { clock, deadline: routerDeadline, retry };
 }
 
+/** The fields every run shares: the first deployment's model, no context chain, the env's clock. */
+function base(env: ReturnType<typeof setup>, candidates: Candidate[]) {
+  const first = candidates[0]!.deployment;
+  return {
+    model: route(first.model, [first]),
+    plan: candidates,
+    contextPlan: [] as Candidate[],
+    clock: env.clock,
+    callerSignal: undefined as AbortSignal | undefined,
+    deadline: env.deadline,
+    estimatedTokens: 10,
+    retry: env.retry,
+  };
+}
+
 const plan = (...ds: Deployment[]): Candidate[] =>
   ds.map((deployment, i) => ({ deployment, role: i === 0 ? 'primary' : 'fallback' }));
 
 test('the first healthy candidate answers; nothing else is called', async () => {
   const a = deployment('p/a', 'a');
   const b = deployment('p/b', 'b');
-  const { clock, deadline, retry } = setup();
+  const env = setup();
   const called: string[] = [];
   const win = await runFailover({
-    model: route('a', [a]),
-    plan: plan(a, b),
-    contextPlan: [],
-    clock,
-    callerSignal: undefined,
-    deadline,
-    estimatedTokens: 10,
-    retry,
+    ...base(env, plan(a, b)),
     call: async (d) => {
       called.push(d.id);
       return ok('hello');
@@ -127,16 +135,9 @@ test('the first healthy candidate answers; nothing else is called', async () => 
 test('a failed primary fails over to the fallback, and the failure is recorded', async () => {
   const a = deployment('p/a', 'a');
   const b = deployment('p/b', 'b');
-  const { clock, deadline, retry } = setup();
+  const env = setup();
   const win = await runFailover({
-    model: route('a', [a]),
-    plan: plan(a, b),
-    contextPlan: [],
-    clock,
-    callerSignal: undefined,
-    deadline,
-    estimatedTokens: 10,
-    retry,
+    ...base(env, plan(a, b)),
     call: async (d) => (d === a ? fail(a) : ok('from b')),
   });
   assert.equal(win.value, 'from b');
@@ -154,17 +155,10 @@ test('an open breaker is skipped without a call, with its retry time', async () 
   const a = deployment('p/a', 'a');
   const b = deployment('p/b', 'b');
   a.breaker.openForMs = 25_000;
-  const { clock, deadline, retry } = setup();
+  const env = setup();
   const called: string[] = [];
   const win = await runFailover({
-    model: route('a', [a]),
-    plan: plan(a, b),
-    contextPlan: [],
-    clock,
-    callerSignal: undefined,
-    deadline,
-    estimatedTokens: 10,
-    retry,
+    ...base(env, plan(a, b)),
     call: async (d) => {
       called.push(d.id);
       return ok('b');
@@ -183,21 +177,14 @@ test('an open breaker is skipped without a call, with its retry time', async () 
 test("a caller's 400 returns at once, unchanged, with no failover and nothing counted", async () => {
   const a = deployment('p/a', 'a');
   const b = deployment('p/b', 'b');
-  const { clock, deadline, retry } = setup();
+  const env = setup();
   const body = {
     error: { message: 'bad', type: 'invalid_request_error', param: 'x', code: 'bad_x' },
   };
   let calls = 0;
   await assert.rejects(
     runFailover({
-      model: route('a', [a]),
-      plan: plan(a, b),
-      contextPlan: [],
-      clock,
-      callerSignal: undefined,
-      deadline,
-      estimatedTokens: 10,
-      retry,
+      ...base(env, plan(a, b)),
       call: async () => {
         calls++;
         return {
@@ -219,17 +206,11 @@ test('a context-length refusal moves to the context-window chain', async () => {
   const a = deployment('p/a', 'a');
   const b = deployment('p/b', 'b');
   const big = deployment('p/big', 'big');
-  const { clock, deadline, retry } = setup();
+  const env = setup();
   const called: string[] = [];
   const win = await runFailover({
-    model: route('a', [a]),
-    plan: plan(a, b),
+    ...base(env, plan(a, b)),
     contextPlan: [{ deployment: big, role: 'context' }],
-    clock,
-    callerSignal: undefined,
-    deadline,
-    estimatedTokens: 10,
-    retry,
     call: async (d) => {
       called.push(d.id);
       if (d === big) return ok('long answer');
@@ -257,17 +238,11 @@ test('a context-length refusal moves to the context-window chain', async () => {
 test('every candidate failing gives one error listing each, with bounded calls and retries', async () => {
   const a = deployment('p/a', 'a');
   const b = deployment('p/b', 'b');
-  const { clock, deadline, retry } = setup({ retry: { attempts: 2 } });
+  const env = setup({ retry: { attempts: 2 } });
+  const { clock } = env;
   let calls = 0;
   const run = runFailover({
-    model: route('a', [a]),
-    plan: plan(a, b),
-    contextPlan: [],
-    clock,
-    callerSignal: undefined,
-    deadline,
-    estimatedTokens: 10,
-    retry,
+    ...base(env, plan(a, b)),
     call: async (d) => {
       calls++;
       return fail(d);
@@ -287,17 +262,11 @@ test('every candidate failing gives one error listing each, with bounded calls a
 
 test('a retry budget that says no stops retries at once', async () => {
   const a = deployment('p/a', 'a');
-  const { clock, deadline, retry } = setup({ retry: { attempts: 3, tryRetry: () => false } });
+  const env = setup({ retry: { attempts: 3, tryRetry: () => false } });
+  const { clock } = env;
   let calls = 0;
   const settled = runFailover({
-    model: route('a', [a]),
-    plan: plan(a),
-    contextPlan: [],
-    clock,
-    callerSignal: undefined,
-    deadline,
-    estimatedTokens: 10,
-    retry,
+    ...base(env, plan(a)),
     call: async (d) => {
       calls++;
       return fail(d);
@@ -317,17 +286,11 @@ test('a retry budget that says no stops retries at once', async () => {
 
 test('an auth failure is not retried', async () => {
   const a = deployment('p/a', 'a');
-  const { clock, deadline, retry } = setup({ retry: { attempts: 3 } });
+  const env = setup({ retry: { attempts: 3 } });
+  const { clock } = env;
   let calls = 0;
   const settled = runFailover({
-    model: route('a', [a]),
-    plan: plan(a),
-    contextPlan: [],
-    clock,
-    callerSignal: undefined,
-    deadline,
-    estimatedTokens: 10,
-    retry,
+    ...base(env, plan(a)),
     call: async (d) => {
       calls++;
       return fail(d, 'auth');
@@ -343,20 +306,14 @@ test('an auth failure is not retried', async () => {
 
 test('a retry whose wait would pass the deadline is not made', async () => {
   const a = deployment('p/a', 'a');
-  const { clock, deadline, retry } = setup({
+  const env = setup({
     budgetMs: 50,
     retry: { attempts: 3, backoffMs: () => 100 },
   });
+  const { clock } = env;
   let calls = 0;
   const error = await runFailover({
-    model: route('a', [a]),
-    plan: plan(a),
-    contextPlan: [],
-    clock,
-    callerSignal: undefined,
-    deadline,
-    estimatedTokens: 10,
-    retry,
+    ...base(env, plan(a)),
     call: async (d) => {
       calls++;
       return fail(d);
@@ -380,16 +337,9 @@ test('a rate-limited deployment is skipped and gives back what it took', async (
   };
   const a = deployment('p/a', 'a', [counting, limit]);
   const b = deployment('p/b', 'b');
-  const { clock, deadline, retry } = setup();
+  const env = setup();
   const win = await runFailover({
-    model: route('a', [a]),
-    plan: plan(a, b),
-    contextPlan: [],
-    clock,
-    callerSignal: undefined,
-    deadline,
-    estimatedTokens: 10,
-    retry,
+    ...base(env, plan(a, b)),
     call: async () => ok('b'),
   });
   assert.equal(win.candidate.deployment, b);
@@ -402,18 +352,12 @@ test('a caller abort stops the run with CancelledError and calls nothing more', 
   const a = deployment('p/a', 'a');
   const b = deployment('p/b', 'b');
   const ac = new AbortController();
-  const { clock, deadline, retry } = setup({ signal: ac.signal });
+  const env = setup({ signal: ac.signal });
   const called: string[] = [];
   await assert.rejects(
     runFailover({
-      model: route('a', [a]),
-      plan: plan(a, b),
-      contextPlan: [],
-      clock,
+      ...base(env, plan(a, b)),
       callerSignal: ac.signal,
-      deadline,
-      estimatedTokens: 10,
-      retry,
       call: async (d) => {
         called.push(d.id);
         ac.abort();
