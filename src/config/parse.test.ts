@@ -1,11 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../core/errors.js';
-import type { ConfigIssue } from '../core/errors.js';
 import { isResolvedConfig, parseConfig, redactConfig } from './index.js';
+import { FAKE_KEY, env, issuesOf, lines, withModels } from '../../test/support/config.js';
 import type { ConfigInput } from './index.js';
-
-const FAKE_KEY = 'sk-test-4f9a8b7c6d5e4f3a2b1c';
 
 /** The documented example, made self-consistent (every referenced model and provider exists). */
 const example = (): Record<string, unknown> => ({
@@ -45,32 +43,6 @@ const example = (): Record<string, unknown> => ({
   retry: { attempts: 2, budget: 0.2 },
   deadlineMs: 60000,
   pricing: { 'gpt-4.1': { input: 2.0, output: 8.0 } },
-});
-
-const env = { HOLYSHEEP_API_KEY: FAKE_KEY };
-
-/** The issues of a config that must fail. */
-function issuesOf(input: unknown, environment: Record<string, string> = env): ConfigIssue[] {
-  try {
-    parseConfig(input, { env: environment });
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return [...err.issues];
-  }
-  assert.fail('expected a ConfigError');
-}
-
-const lines = (issues: readonly ConfigIssue[]): string[] =>
-  issues.map((i) => `${i.path}: ${i.message}`);
-
-/** A minimal valid config with one provider `p` and the given models. */
-const withModels = (
-  models: Record<string, unknown>,
-  extra: object = {},
-): Record<string, unknown> => ({
-  providers: { p: { baseURL: 'http://127.0.0.1:1/v1' } },
-  models,
-  ...extra,
 });
 
 test('the full example parses, with defaults applied and deployments resolved', () => {
