@@ -107,6 +107,7 @@ function resolveModel(
       rpm: d.rpm,
       tpm: d.tpm,
       maxConcurrent: d.maxConcurrent,
+      attemptTimeoutMs: d.attemptTimeoutMs ?? m.attemptTimeoutMs,
       breaker: asBreaker(deepMerge(breaker, d.breaker)),
       retry: asRetry(deepMerge(retry, d.retry)),
     });
@@ -119,6 +120,7 @@ function resolveModel(
     strategy: m.strategy ?? 'priority',
     embeddingDimensions: m.embeddingDimensions,
     staticFallback: m.staticFallback,
+    failoverOn: [...new Set(m.failoverOn ?? [])],
     budget:
       m.budget && withoutUndefined({ ...m.budget, onExceeded: m.budget.onExceeded ?? 'refuse' }),
     breaker: asBreaker(breaker),

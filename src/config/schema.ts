@@ -99,9 +99,13 @@ const deploymentSchema = z.strictObject({
   rpm: count.optional(),
   tpm: count.optional(),
   maxConcurrent: count.optional(),
+  attemptTimeoutMs: positiveMs.optional(),
   breaker: breakerInputSchema.optional(),
   retry: retryInputSchema.optional(),
 });
+
+/** Provider statuses a model may add to the ones that fail over (DESIGN "What counts as a failure"). */
+const failoverStatus = z.number().int().min(400).max(499);
 
 /** The ways a model picks among its deployments. */
 export const STRATEGIES = ['priority', 'weighted', 'least-latency', 'least-cost'] as const;
@@ -113,6 +117,8 @@ const modelSchema = z.strictObject({
   strategy: z.enum(STRATEGIES).optional(),
   embeddingDimensions: count.optional(),
   staticFallback: z.strictObject({ content: z.string() }).optional(),
+  attemptTimeoutMs: positiveMs.optional(),
+  failoverOn: z.array(failoverStatus).optional(),
   budget: z
     .strictObject({
       usdPerDay: usd,

@@ -113,6 +113,13 @@ export interface ResolvedDeployment {
   readonly rpm?: number;
   readonly tpm?: number;
   readonly maxConcurrent?: number;
+  /**
+   * The longest one attempt on this deployment may take (for a stream: to its first content
+   * chunk), ms; never more than what is left of the deadline. Unset: an attempt with another
+   * candidate behind it gets half of the remaining deadline, the last candidate all of it.
+   * Deployment over model.
+   */
+  readonly attemptTimeoutMs?: number;
   /** Deployment over model over global over built-in defaults. */
   readonly breaker: BreakerSettings;
   readonly retry: RetrySettings;
@@ -142,6 +149,12 @@ export interface ResolvedModel {
   readonly embeddingDimensions?: number;
   /** Served, marked as such, when every candidate is unavailable. */
   readonly staticFallback?: { readonly content: string };
+  /**
+   * 4xx statuses that, from this model's providers, fail over and count against the deployment,
+   * besides the defaults (401, 402, 403, 404, 408, 409, 429). 400, 413 and 422 come back to the
+   * caller unchanged unless listed here. @default []
+   */
+  readonly failoverOn: readonly number[];
   readonly budget?: ModelBudget;
   /** Model over global over built-in defaults (deployments may override further). */
   readonly breaker: BreakerSettings;

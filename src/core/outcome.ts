@@ -19,14 +19,21 @@ export type FailureKind =
   | 'idle_timeout'
   /** The attempt ran past its `totalMs`. */
   | 'total_timeout'
+  /**
+   * The attempt used its share of the request's deadline (`attemptTimeoutMs`, or half of what
+   * remained while another candidate stood behind it) and was given up for the next candidate.
+   */
+  | 'attempt_timeout'
   /** 500, 502, 504 and other 5xx. */
   | 'server_error'
   /** 503 and 529: the provider says it is overloaded. */
   | 'overloaded'
   /** 429: rate limited or out of quota; may carry `retryAfterMs`. */
   | 'rate_limited'
-  /** 401 or 403: the deployment's key or account is wrong. */
+  /** 401, 402 or 403: the deployment's key or account is wrong, or has no access to the model. */
   | 'auth'
+  /** 404: the provider does not serve this model (retired, renamed, or a `baseURL` without `/v1`). */
+  | 'not_found'
   /** 2xx with a body that is not what the protocol promises (bad JSON, truncated, bad SSE). */
   | 'malformed_response'
   /** A stream that ended without finishing (cut after N chunks, or an error event mid-stream). */
@@ -38,7 +45,7 @@ export type FailureKind =
 
 /** Why an outcome counts neither for nor against the deployment. */
 export type NeutralReason =
-  /** The caller's own request was wrong (400, 404, 413, 422). */
+  /** The caller's own request was wrong (400, 413, 422). */
   | 'caller_error'
   /** The caller's request is longer than the model's context window. */
   | 'context_length'

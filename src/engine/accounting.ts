@@ -5,7 +5,7 @@
 import { AllCandidatesFailedError, Emitter } from '../core/index.js';
 import type { AttemptRecord, Clock, Outcome } from '../core/index.js';
 import type { CostLedger } from '../cost/index.js';
-import type { Deployment, FailoverSuccess } from '../router/index.js';
+import type { FailoverSuccess } from '../router/index.js';
 import type { StatsCollector } from '../telemetry/index.js';
 import type { BreakerboxMeta, FallbackKind } from './meta.js';
 
@@ -42,8 +42,10 @@ export interface Answer {
   readonly requestedModel: string;
   readonly win: FailoverSuccess<unknown>;
   readonly requestId: string;
-  /** To the full answer (JSON) or to the first content chunk (streams), ms. */
+  /** The request's time: to the full answer (JSON) or to the end of the stream, ms. */
   readonly durationMs: number;
+  /** The winning attempt's own time, from its start (never the earlier attempts'), ms. */
+  readonly attemptMs: number;
   readonly usage: Usage;
   readonly budgetFallback: FallbackKind;
   readonly clientKey: string | undefined;
@@ -79,11 +81,6 @@ export function describe(
   };
 }
 
-/** Exponentially weighted moving average of success latency (alpha 0.2), for least-latency. */
-function updateLatency(d: Deployment, ms: number): void {
-  d.latencyEwmaMs = d.latencyEwmaMs === undefined ? ms : d.latencyEwmaMs * 0.8 + ms * 0.2;
-}
-
 /** Bookkeeping for one engine. */
 export class Accounting {
   readonly events = {
@@ -115,8 +112,8 @@ export class Accounting {
     if (this.events.attempt.size > 0) this.events.attempt.emit({ ...a, requestId });
   }
 
-  /** A deployment answered: cost, latency, stats, event. Returns the final meta. */
-  answered(answer: Answer): BreakerboxMeta {
+  /** A deployment answered: cost, stats, event. Returns the request's report. */
+  answered(answer: Answer): RequestEvent {
     const d = answer.win.candidate.deployment;
     const cost = this.#ledger.record({
       requestedModel: answer.requestedModel,
@@ -127,20 +124,18 @@ export class Accounting {
     });
     const meta = describe(answer, cost);
     const { outcome } = answer;
-    if (outcome.type === 'success') updateLatency(d, answer.durationMs);
     this.#stats.recordAttempt({
       model: d.model,
       deployment: d.id,
       result: outcome.type,
       ...(outcome.type === 'failure' && { reason: outcome.kind }),
       ...(outcome.type === 'neutral' && { reason: outcome.reason }),
-      durationMs: answer.durationMs,
+      durationMs: answer.attemptMs,
     });
     let code: string | undefined;
     if (outcome.type === 'failure') code = 'upstream_error';
     else if (outcome.type === 'neutral') code = 'cancelled';
-    this.finish(answer.route, meta, code, answer.usage, answer.ttftMs);
-    return meta;
+    return this.finish(answer.route, meta, code, answer.usage, answer.ttftMs);
   }
 
   /** A request ended without an upstream answer. */
@@ -150,7 +145,7 @@ export class Accounting {
     error: unknown,
     requestId: string,
     startedMs: number,
-  ): void {
+  ): RequestEvent {
     const attempts = error instanceof AllCandidatesFailedError ? error.attempts : [];
     const meta: BreakerboxMeta = {
       requestId,
@@ -167,7 +162,7 @@ export class Accounting {
       durationMs: this.#clock.now() - startedMs,
     };
     const code = (error as { code?: unknown } | null)?.code;
-    this.finish(
+    return this.finish(
       route,
       meta,
       typeof code === 'string' ? code : 'internal_error',
@@ -176,14 +171,17 @@ export class Accounting {
     );
   }
 
-  /** Records a finished request (an error when `errorCode` is set) and emits its event. */
+  /**
+   * Records a finished request (an error when `errorCode` is set), emits its event and returns
+   * it: callers read usage, cost and outcome from this value, never by matching events to ids.
+   */
   finish(
     route: RequestEvent['route'],
     meta: BreakerboxMeta,
     errorCode: string | undefined,
     usage: Usage = NO_USAGE,
     ttftMs?: number,
-  ): void {
+  ): RequestEvent {
     const ok = errorCode === undefined;
     let outcome: 'success' | 'error' | 'cached' | 'static' = ok ? 'success' : 'error';
     if (ok && meta.cached) outcome = 'cached';
@@ -202,8 +200,8 @@ export class Accounting {
       costUsd: meta.costUsd,
       costIfRequestedUsd: meta.costIfRequestedUsd,
     });
-    if (this.events.request.size > 0) {
-      this.events.request.emit({ meta, route, ok, errorCode, ...usage, ttftMs });
-    }
+    const event: RequestEvent = { meta, route, ok, errorCode, ...usage, ttftMs };
+    if (this.events.request.size > 0) this.events.request.emit(event);
+    return event;
   }
 }

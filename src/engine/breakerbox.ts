@@ -4,12 +4,12 @@
  * router's failover over the plan, settle the winner's permit, account for it.
  */
 import { RetryBudget, systemClock } from '../core/index.js';
-import type { Clock, Disposable } from '../core/index.js';
+import type { Clock, Disposable, Outcome } from '../core/index.js';
 import { parseConfig } from '../config/index.js';
 import type { ResolvedConfig } from '../config/index.js';
 import { CostLedger } from '../cost/index.js';
 import { ResponseCache, cacheKey } from '../cache/index.js';
-import { planCandidates, planContextFallbacks, runFailover, settle } from '../router/index.js';
+import { planCandidates, planContextFallbacks, runFailover } from '../router/index.js';
 import type { Candidate, Deployment, FailoverRequest, ModelRoute } from '../router/index.js';
 import { StatsCollector } from '../telemetry/index.js';
 import type { Dispatcher } from 'undici';
@@ -192,15 +192,21 @@ export class Breakerbox {
     return this.#openStream(validateChatBody(request), options);
   }
 
-  /** A chat stream as parsed chunk objects: `for await (const chunk of bb.stream(req))`. */
+  /**
+   * A chat stream as parsed chunk objects: `for await (const chunk of bb.stream(req))`.
+   * `meta` resolves once the stream has ended, with its real cost and duration (it rejects
+   * when the stream could not be opened).
+   */
   stream(
     request: unknown,
     options: CallOptions = {},
   ): AsyncIterable<JsonBody> & { readonly meta: Promise<BreakerboxMeta> } {
     const opened = this.openStream(request, options);
     opened.catch(() => undefined);
+    const meta = opened.then(async (s) => (await s.report).meta);
+    meta.catch(() => undefined);
     return {
-      meta: opened.then((s) => s.meta),
+      meta,
       async *[Symbol.asyncIterator]() {
         const s = await opened;
         for await (const data of s) yield JSON.parse(data) as JsonBody;
@@ -269,8 +275,7 @@ export class Breakerbox {
     try {
       win = await runFailover<JsonResponse>({
         ...this.#failover(kind, choice.route, body, options, deadline, requestId),
-        call: (d, signal) =>
-          callJson(d, kind, upstreamRequest(d, body, signal, deadline, requestId)),
+        call: (d, attempt) => callJson(d, kind, upstreamRequest(d, body, attempt, requestId)),
       });
     } catch (error) {
       const rescued = rescue(this.#rescue, rescueReq, error);
@@ -280,15 +285,19 @@ export class Breakerbox {
     } finally {
       deadline.dispose();
     }
-    const durationMs = this.#clock.now() - startedMs;
     const usage = usageOf(win.value.body);
-    settle(win, { type: 'success', durationMs }, usage.promptTokens + usage.completionTokens);
-    const meta = this.#accounting.answered({
+    // The breaker, the limits and the latency estimate get the winning attempt's own time.
+    win.settle(
+      { type: 'success', durationMs: win.attemptMs },
+      usage.promptTokens + usage.completionTokens,
+    );
+    const report = this.#accounting.answered({
       route: kind,
       requestedModel: body.model,
       win,
       requestId,
-      durationMs,
+      durationMs: this.#clock.now() - startedMs,
+      attemptMs: win.attemptMs,
       usage,
       budgetFallback: choice.fallback,
       clientKey: options.clientKey,
@@ -296,7 +305,7 @@ export class Breakerbox {
       outcome: { type: 'success' },
     });
     if (key !== undefined) this.#cache?.set(key, win.value.body, win.value.text);
-    return { body: win.value.body, text: win.value.text, meta };
+    return { body: win.value.body, text: win.value.text, meta: report.meta, report };
   }
 
   async #openStream(body: ChatBody, options: CallOptions): Promise<ChatStream> {
@@ -311,19 +320,19 @@ export class Breakerbox {
     };
     const deadline = openDeadline(this.config.deadlineMs, options, this.#clock);
     this.#retryBudget.recordRequest();
-    const now = (): number => this.#clock.now();
     let win;
     try {
       win = await runFailover<OpenedStream>({
         ...this.#failover('chat', choice.route, body, options, deadline, requestId),
-        call: (d, signal) =>
-          openStream(
-            d,
-            upstreamRequest(d, upstreamBody, signal, deadline, requestId),
-            signal,
-            options.signal,
-            now,
-          ),
+        call: (d, attempt) =>
+          openStream({
+            deployment: d,
+            request: upstreamRequest(d, upstreamBody, attempt, requestId),
+            deadlineSignal: attempt.signal,
+            callerSignal: options.signal,
+            clock: this.#clock,
+            attemptMs: attempt.attemptMs,
+          }),
       });
     } catch (error) {
       this.#accounting.failed('stream', body.model, error, requestId, startedMs);
@@ -339,6 +348,8 @@ export class Breakerbox {
       win,
       requestId,
       durationMs: ttftMs,
+      // A stream's attempt is timed to its first content: its length is the model's answer.
+      attemptMs: win.attemptMs,
       budgetFallback: choice.fallback,
       clientKey: options.clientKey,
       ttftMs,
@@ -350,8 +361,17 @@ export class Breakerbox {
       callerWantsUsage: body.stream_options?.include_usage === true,
       onEnd: (end) => {
         const usage = { promptTokens: end.promptTokens, completionTokens: end.completionTokens };
-        settle(settled, end.outcome, usage.promptTokens + usage.completionTokens);
-        this.#accounting.answered({ ...answer, usage, outcome: end.outcome });
+        const outcome: Outcome =
+          end.outcome.type === 'success'
+            ? { type: 'success', durationMs: win.attemptMs }
+            : end.outcome;
+        settled.settle(outcome, usage.promptTokens + usage.completionTokens);
+        return this.#accounting.answered({
+          ...answer,
+          durationMs: this.#clock.now() - startedMs,
+          usage,
+          outcome: end.outcome,
+        });
       },
     });
   }

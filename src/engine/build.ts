@@ -89,6 +89,8 @@ export function buildRuntime(config: ResolvedConfig, deps: BuildDeps): Runtime {
         breaker: breakers.get(d.id, d.breaker),
         limits: [...(providerLimitMap.get(d.provider) ?? []), ...deploymentLimits(d, clock)],
         timeouts: provider.timeouts,
+        attemptTimeoutMs: d.attemptTimeoutMs,
+        failoverOn: m.failoverOn,
         priceScore: price ? price.input + price.output : 0,
         latencyEwmaMs: undefined,
       };

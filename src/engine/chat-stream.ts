@@ -8,6 +8,7 @@
  */
 import { CancelledError, UpstreamError, isBreakerboxError } from '../core/index.js';
 import type { Outcome } from '../core/index.js';
+import type { RequestEvent } from './accounting.js';
 import type { BreakerboxMeta } from './meta.js';
 import type { OpenedStream } from './stream-call.js';
 
@@ -25,8 +26,8 @@ export interface ChatStreamOptions {
   readonly meta: BreakerboxMeta;
   /** Whether the caller asked for `stream_options.include_usage` itself. */
   readonly callerWantsUsage: boolean;
-  /** Called exactly once when the stream ends in any way. */
-  readonly onEnd: (end: StreamEnd) => void;
+  /** Called exactly once when the stream ends in any way; returns the request's report. */
+  readonly onEnd: (end: StreamEnd) => RequestEvent;
 }
 
 const USAGE_NULL = ',"usage":null';
@@ -36,11 +37,21 @@ const USAGE_NULL = ',"usage":null';
  * Breaking out of the loop (or calling `return()`) closes the upstream socket at once.
  */
 export class ChatStream implements AsyncIterable<string> {
-  /** What breakerbox did for this request (deployment, fallback, attempts). */
+  /**
+   * What breakerbox did for this request (deployment, fallback, attempts), as known when the
+   * stream opened: cost 0 and `durationMs` to the first content. The final figures are in
+   * {@link report}.
+   */
   readonly meta: BreakerboxMeta;
+  /**
+   * Resolves once, when the stream has ended in any way (finished, failed, cancelled), with the
+   * request's report: the final meta (real cost, `durationMs` to the end), tokens, outcome.
+   */
+  readonly report: Promise<RequestEvent>;
   readonly #opened: OpenedStream;
   readonly #wantsUsage: boolean;
-  readonly #onEnd: (end: StreamEnd) => void;
+  readonly #onEnd: (end: StreamEnd) => RequestEvent;
+  #resolveReport!: (report: RequestEvent) => void;
   #promptTokens = 0;
   #completionTokens = 0;
   #ended = false;
@@ -51,6 +62,9 @@ export class ChatStream implements AsyncIterable<string> {
     this.#opened = options.opened;
     this.#wantsUsage = options.callerWantsUsage;
     this.#onEnd = options.onEnd;
+    this.report = new Promise((resolve) => {
+      this.#resolveReport = resolve;
+    });
   }
 
   /** Ends the stream from outside (the gateway's client went away): closes the upstream. */
@@ -118,11 +132,12 @@ export class ChatStream implements AsyncIterable<string> {
     if (this.#ended) return;
     this.#ended = true;
     this.#opened.releaseDeadline();
-    this.#onEnd({
+    const report = this.#onEnd({
       outcome,
       promptTokens: this.#promptTokens,
       completionTokens: this.#completionTokens,
       error,
     });
+    this.#resolveReport(report);
   }
 }

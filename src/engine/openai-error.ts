@@ -74,8 +74,10 @@ export function toWireError(error: unknown): WireError {
   const headers: Record<string, string> = {};
   const retryAfterMs = retryAfterOf(error);
   if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs)) {
-    const capped = Math.min(Math.max(0, retryAfterMs), MAX_RETRY_AFTER_MS);
-    headers['retry-after'] = String(Math.ceil(capped / 1000));
+    // Whole seconds, rounded up and never 0: "retry in 0 s" invites a client to hammer at once
+    // (and `Retry-After: 0` makes some clients retry with no delay at all).
+    const capped = Math.min(Math.max(1, retryAfterMs), MAX_RETRY_AFTER_MS);
+    headers['retry-after'] = String(Math.max(1, Math.ceil(capped / 1000)));
     headers['retry-after-ms'] = String(Math.ceil(capped));
     // Honest: a client retry helps only if something admits a call within what it will wait.
     headers['x-should-retry'] = retryAfterMs <= MAX_RETRY_AFTER_MS ? 'true' : 'false';

@@ -7,7 +7,7 @@ import { AllCandidatesFailedError } from '../core/index.js';
 import type { AttemptRecord } from '../core/index.js';
 import type { ResolvedConfig } from '../config/index.js';
 import type { ResponseCache } from '../cache/index.js';
-import type { Accounting } from './accounting.js';
+import type { Accounting, RequestEvent } from './accounting.js';
 import { staticCompletion, staticMeta } from './fallbacks.js';
 import type { BreakerboxMeta } from './meta.js';
 import type { JsonBody } from './upstream-calls.js';
@@ -18,6 +18,8 @@ export interface UnaryResult {
   /** The body's text when it is exactly what was received (upstream or cache), to relay as is. */
   readonly text: string | undefined;
   readonly meta: BreakerboxMeta;
+  /** The request's report: meta, tokens, outcome (what `bb.on('request')` also delivers). */
+  readonly report: RequestEvent;
 }
 
 /** Everything a rescue needs from the engine. */
@@ -59,8 +61,12 @@ export function fromCache(
     costIfRequestedUsd: 0,
     durationMs: ctx.nowMs() - req.startedMs,
   };
-  ctx.accounting.finish(req.kind === 'chat' ? 'chat' : 'embeddings', meta, undefined);
-  return { body: hit.value as JsonBody, text: hit.json, meta };
+  const report = ctx.accounting.finish(
+    req.kind === 'chat' ? 'chat' : 'embeddings',
+    meta,
+    undefined,
+  );
+  return { body: hit.value as JsonBody, text: hit.json, meta, report };
 }
 
 /** A rescue for `error`, or undefined when none is configured or allowed. */
@@ -77,6 +83,7 @@ export function rescue(
   const fixed = ctx.config.models[req.model]?.staticFallback;
   if (!fixed) return undefined;
   const meta = staticMeta(req.model, req.requestId, error.attempts, ctx.nowMs() - req.startedMs);
-  ctx.accounting.finish('chat', meta, undefined);
-  return { body: staticCompletion(req.model, fixed.content, ctx.epochMs()), text: undefined, meta };
+  const report = ctx.accounting.finish('chat', meta, undefined);
+  const body = staticCompletion(req.model, fixed.content, ctx.epochMs());
+  return { body, text: undefined, meta, report };
 }

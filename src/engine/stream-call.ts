@@ -5,6 +5,7 @@
  * is held back until content arrives (DESIGN.md "Streams").
  */
 import { isBreakerboxError, UpstreamError } from '../core/index.js';
+import type { Clock } from '../core/index.js';
 import type { CallResult, Deployment } from '../router/index.js';
 import type { SseEvent, UpstreamRequest } from '../upstream/index.js';
 
@@ -83,28 +84,45 @@ function asFailure(
   };
 }
 
+/** Options of {@link openStream}. */
+export interface OpenStreamOptions {
+  readonly deployment: Deployment;
+  readonly request: UpstreamRequest;
+  /** The request deadline: it may cut the stream only until content flows. */
+  readonly deadlineSignal: AbortSignal;
+  /** The caller's own cancellation: it may cut the stream at any time. */
+  readonly callerSignal: AbortSignal | undefined;
+  readonly clock: Clock;
+  /** The router's cap on the time to the first content chunk (see `AttemptContext`). */
+  readonly attemptMs: number | undefined;
+}
+
 /**
- * Opens the stream and reads until the first content chunk.
- * @param deadlineSignal the request deadline: it may cut the stream only until content flows
- * @param callerSignal the caller's own cancellation: it may cut the stream at any time
+ * Opens the stream and reads until the first content chunk. When `attemptMs` passes first, the
+ * attempt is abandoned as `attempt_timeout` (a failure, so the router fails over); the deadline or
+ * the caller cutting it is a cancellation, neutral for the deployment.
  */
-export async function openStream(
-  d: Deployment,
-  req: UpstreamRequest,
-  deadlineSignal: AbortSignal,
-  callerSignal: AbortSignal | undefined,
-  now: () => number,
-): Promise<CallResult<OpenedStream>> {
-  const startedMs = now();
+export async function openStream(o: OpenStreamOptions): Promise<CallResult<OpenedStream>> {
+  const { deployment: d, clock } = o;
+  const startedMs = clock.now();
   const controller = new AbortController();
-  const releaseDeadline = link(deadlineSignal, controller);
-  const releaseCaller = callerSignal ? link(callerSignal, controller) : () => undefined;
+  const releaseDeadline = link(o.deadlineSignal, controller);
+  const releaseCaller = o.callerSignal ? link(o.callerSignal, controller) : () => undefined;
+  let timedOut = false;
+  const cancelCap =
+    o.attemptMs === undefined
+      ? () => undefined
+      : clock.setTimer(o.attemptMs, () => {
+          timedOut = true;
+          controller.abort();
+        });
   const fail = (r: Exclude<CallResult<OpenedStream>, { type: 'success' }>) => {
+    cancelCap();
     releaseDeadline();
     releaseCaller();
-    return r;
+    return timedOut ? capFailure(d, o.attemptMs ?? 0, clock.now() - startedMs) : r;
   };
-  const head = await d.upstream.chatStream({ ...req, signal: controller.signal });
+  const head = await d.upstream.chatStream({ ...o.request, signal: controller.signal });
   if (head.type !== 'stream') return fail(head);
   const buffered: string[] = [];
   try {
@@ -112,16 +130,17 @@ export async function openStream(
       const next = await head.events.next();
       if (next.done === true) {
         head.abort();
-        return fail(asFailure(d, undefined, now() - startedMs));
+        return fail(asFailure(d, undefined, clock.now() - startedMs));
       }
       buffered.push(next.value.data);
       if (hasContent(next.value.data)) break;
     }
   } catch (error) {
     head.abort();
-    return fail(asFailure(d, error, now() - startedMs));
+    return fail(asFailure(d, error, clock.now() - startedMs));
   }
-  const firstContentMs = now() - startedMs;
+  cancelCap();
+  const firstContentMs = clock.now() - startedMs;
   return {
     type: 'success',
     durationMs: firstContentMs,
@@ -137,5 +156,24 @@ export async function openStream(
       firstContentMs,
       upstreamRequestId: head.upstreamRequestId,
     },
+  };
+}
+
+/** The failure of an attempt cut at its cap before any content. */
+function capFailure(
+  d: Deployment,
+  attemptMs: number,
+  durationMs: number,
+): Exclude<CallResult<OpenedStream>, { type: 'success' }> {
+  const error = new UpstreamError({
+    kind: 'attempt_timeout',
+    deploymentId: d.id,
+    message: `upstream ${d.id} sent no content within this attempt's ${attemptMs} ms`,
+  });
+  return {
+    type: 'failure',
+    outcome: { type: 'failure', kind: 'attempt_timeout', durationMs },
+    error,
+    durationMs,
   };
 }

@@ -3,7 +3,7 @@
  * The body is copied once with the deployment's upstream model name and serialised once.
  */
 import { UpstreamError } from '../core/index.js';
-import type { CallResult, Deployment, RouterDeadline } from '../router/index.js';
+import type { AttemptContext, CallResult, Deployment } from '../router/index.js';
 import type { UpstreamRequest } from '../upstream/index.js';
 
 /** A JSON response body the route accepted. */
@@ -19,24 +19,27 @@ function isObject(v: unknown): v is JsonBody {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The request one attempt sends: the upstream model name, this attempt's time budget. */
+/**
+ * The request one attempt sends: the upstream model name, the attempt's signal (the deadline's:
+ * one attempt never outlives the request) and its own cap, and the model's `failoverOn`.
+ */
 export function upstreamRequest(
   d: Deployment,
   body: JsonBody,
-  signal: AbortSignal,
-  deadline: RouterDeadline,
+  attempt: AttemptContext,
   requestId: string,
 ): UpstreamRequest {
   const upstreamBody = d.upstreamModel === body.model ? body : { ...body, model: d.upstreamModel };
-  return {
+  const req: UpstreamRequest = {
     deploymentId: d.id,
     body: upstreamBody,
     bodyText: JSON.stringify(upstreamBody),
-    signal,
-    // One attempt never outlives the request's deadline.
-    timeouts: { totalMs: Math.max(1, Math.min(d.timeouts.totalMs, deadline.remainingMs())) },
+    signal: attempt.signal,
     requestId,
   };
+  if (attempt.attemptMs !== undefined) req.attemptMs = attempt.attemptMs;
+  if (d.failoverOn.length > 0) req.failoverOn = d.failoverOn;
+  return req;
 }
 
 /**

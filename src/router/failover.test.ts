@@ -46,6 +46,8 @@ function deployment(
     breaker: new FakeBreaker(),
     limits,
     timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000, totalMs: 1000 },
+    attemptTimeoutMs: undefined,
+    failoverOn: [],
     priceScore: 1,
     latencyEwmaMs: undefined,
   };

@@ -8,14 +8,8 @@ import type { Clock, Outcome } from '../core/index.js';
 import type { UpstreamResult } from '../upstream/index.js';
 import { admit, settleGrants } from './admission.js';
 import type { Admitted, Skipped } from './admission.js';
-import type {
-  AdmissionGranted,
-  Attempt,
-  Candidate,
-  Deployment,
-  ModelRoute,
-  RouterPermit,
-} from './types.js';
+import { attemptCapMs, retryCapMs } from './attempt-time.js';
+import type { Attempt, Candidate, Deployment, ModelRoute } from './types.js';
 
 /** The request's one deadline, covering every attempt, wait and fallback. */
 export interface RouterDeadline {
@@ -40,8 +34,26 @@ export interface RetryControl {
 
 /** What one upstream call returned, with a success carrying whatever the route produces. */
 export type CallResult<T> =
-  | { readonly type: 'success'; readonly value: T; readonly durationMs: number }
+  | {
+      readonly type: 'success';
+      readonly value: T;
+      /** The attempt's own time, from its start (for a stream: to its first content chunk). */
+      readonly durationMs: number;
+    }
   | Exclude<UpstreamResult, { type: 'success' }>;
+
+/** What the router hands one call. */
+export interface AttemptContext {
+  /** Aborts when the deadline passes or the caller cancels; either is neutral for the deployment. */
+  readonly signal: AbortSignal;
+  /**
+   * This attempt's own cap, ms, when it is tighter than the deadline: its `attemptTimeoutMs`, or
+   * half of the remaining deadline while another candidate stands behind it. When it passes the
+   * call must end as a failure of kind `attempt_timeout` (for a stream: if no content came yet).
+   * Undefined: the deadline alone bounds the attempt.
+   */
+  readonly attemptMs: number | undefined;
+}
 
 /** Everything one failover run needs. */
 export interface FailoverRequest<T> {
@@ -54,43 +66,57 @@ export interface FailoverRequest<T> {
   readonly deadline: RouterDeadline;
   readonly estimatedTokens: number;
   readonly retry: RetryControl;
-  readonly call: (deployment: Deployment, signal: AbortSignal) => Promise<CallResult<T>>;
+  readonly call: (deployment: Deployment, attempt: AttemptContext) => Promise<CallResult<T>>;
   readonly onAttempt?: (attempt: Attempt) => void;
 }
 
 /**
- * The winning call. Its breaker permit is still held and its grants unsettled: the caller
- * records the outcome (at once for JSON, at the end of the stream for SSE) with {@link settle}.
+ * The winning call. Its breaker permit and limit grants are still held: the router settles them
+ * when the caller says how the call ended ({@link settle}; at once for JSON, at the end of the
+ * stream for SSE). The router is their one owner on every path.
  */
 export interface FailoverSuccess<T> {
   readonly value: T;
   readonly candidate: Candidate;
-  readonly permit: RouterPermit;
-  readonly grants: readonly AdmissionGranted[];
   readonly attempts: readonly Attempt[];
   /** How many upstream calls were made (skips excluded). */
   readonly calls: number;
+  /** The winning attempt's own time, ms (never the earlier attempts'). */
+  readonly attemptMs: number;
+  /**
+   * Records how the winning call ended: the breaker (a success is timed from the attempt's own
+   * start, or by `outcome.durationMs`), the limits (`actualTokens` corrects token estimates) and
+   * the deployment's latency estimate. Idempotent: only the first call counts.
+   */
+  settle(outcome: Outcome, actualTokens: number | undefined): void;
 }
 
-/** Records the final outcome of a winning call: the breaker, the limits. */
-export function settle(
-  success: FailoverSuccess<unknown>,
-  outcome: Outcome,
-  actualTokens: number | undefined,
-): void {
-  success.candidate.deployment.breaker.record(success.permit, outcome);
-  settleGrants(success.grants, actualTokens);
-}
+/** Failures a retry cannot cure: a wrong key or a missing model stays so; a cancel is final. */
+const NOT_RETRYABLE = new Set<string>([
+  'auth',
+  'not_found',
+  'cancelled',
+  'caller_error',
+  'context_length',
+]);
 
-/** Failures a retry cannot cure: a wrong key stays wrong; a caller's cancellation is final. */
-const NOT_RETRYABLE = new Set(['auth', 'cancelled', 'caller_error', 'context_length']);
+/** Smoothing of the success latency estimate `least-latency` orders by. */
+const EWMA_ALPHA = 0.2;
 
 /**
  * Runs one request along its plan: each candidate once in order (failing over to a healthy one
- * is preferred to retrying a failing one), then, only when every candidate has been tried,
- * up to `retry.attempts` retries on whichever candidate admits first, each drawn from the retry
- * budget and none past the deadline. A request therefore makes at most
- * `plan.length + contextPlan.length + retry.attempts` upstream calls.
+ * is preferred to retrying a failing one), then up to `retry.attempts` retries.
+ *
+ * - A skip never waits. A candidate whose breaker is open, or whose rate or concurrency limit is
+ *   spent, is passed over at once and listed with when it admits again. When nothing was called
+ *   the run ends now with `AllCandidatesFailedError` and the earliest admission time.
+ * - Retries happen only after a real failed call whose failure a retry could cure, wait only for
+ *   backoff, go to whichever candidate admits *now*, draw from the retry budget, and never
+ *   sleep past the deadline: a wait that would not fit ends the run at once.
+ * - An attempt with another admissible candidate behind it gets at most half of the remaining
+ *   deadline (or its `attemptTimeoutMs`), so a hung primary cannot take the fallback's time.
+ *
+ * A request therefore makes at most `plan.length + contextPlan.length + retry.attempts` calls.
  *
  * @throws CancelledError the caller aborted
  * @throws DeadlineExceededError the deadline passed
@@ -108,6 +134,9 @@ class FailoverRun<T> {
   #calls = 0;
   #queue: readonly Candidate[];
   #usedContextPlan = false;
+  #pendingContextSwitch = false;
+  /** True once a call failed in a way a retry could cure. */
+  #retryable = false;
 
   constructor(req: FailoverRequest<T>) {
     this.#req = req;
@@ -117,43 +146,50 @@ class FailoverRun<T> {
   async execute(): Promise<FailoverSuccess<T>> {
     for (let i = 0; i < this.#queue.length; i++) {
       const candidate = this.#queue[i] as Candidate;
-      const won = await this.#tryCandidate(candidate);
+      this.#checkAlive();
+      const admission = admit(candidate.deployment, this.#req.estimatedTokens);
+      if (!admission.admitted) {
+        this.#skip(candidate, admission);
+        continue;
+      }
+      const won = await this.#call(candidate, admission, i);
       if (won) return won;
       if (this.#switchedToContextPlan()) i = -1;
     }
-    const retried = await this.#retryPhase();
+    const retried = this.#retryable ? await this.#retryPhase() : undefined;
     if (retried) return retried;
     throw new AllCandidatesFailedError(this.#req.model.name, this.#attempts, this.#earliestMs());
   }
 
   /** After a context-length refusal the rest of the plan is replaced by the context chain. */
   #switchedToContextPlan(): boolean {
-    if (this.#pendingContextSwitch) {
-      this.#pendingContextSwitch = false;
-      this.#queue = this.#req.contextPlan;
-      return true;
-    }
-    return false;
-  }
-  #pendingContextSwitch = false;
-
-  async #tryCandidate(candidate: Candidate): Promise<FailoverSuccess<T> | undefined> {
-    this.#checkAlive();
-    const d = candidate.deployment;
-    const admission = admit(d, this.#req.estimatedTokens);
-    if (!admission.admitted) {
-      this.#skip(candidate, admission);
-      return undefined;
-    }
-    return this.#call(candidate, admission);
+    if (!this.#pendingContextSwitch) return false;
+    this.#pendingContextSwitch = false;
+    this.#queue = this.#req.contextPlan;
+    return true;
   }
 
-  async #call(candidate: Candidate, admission: Admitted): Promise<FailoverSuccess<T> | undefined> {
+  /**
+   * Makes one call on an admitted candidate; owns its permit and grants until the call has
+   * failed (settled here) or won (settled by the winner's `settle`).
+   * @param index the candidate's place in the queue; past the end for a retry
+   */
+  async #call(
+    candidate: Candidate,
+    admission: Admitted,
+    index: number,
+  ): Promise<FailoverSuccess<T> | undefined> {
     const d = candidate.deployment;
+    const { clock, deadline } = this.#req;
     this.#calls++;
+    const startedMs = clock.now();
+    const attemptMs =
+      index < this.#queue.length
+        ? attemptCapMs(this.#queue, index, deadline.remainingMs())
+        : retryCapMs(d, deadline.remainingMs());
     let result: CallResult<T>;
     try {
-      result = await this.#req.call(d, this.#req.deadline.signal);
+      result = await this.#req.call(d, { signal: deadline.signal, attemptMs });
     } catch (error) {
       // A route's call function must return results; a throw is a bug, but it must not leak
       // the permit or the slot.
@@ -163,18 +199,12 @@ class FailoverRun<T> {
     }
     switch (result.type) {
       case 'success':
-        return {
-          value: result.value,
-          candidate,
-          permit: admission.permit,
-          grants: admission.grants,
-          attempts: this.#attempts,
-          calls: this.#calls,
-        };
+        return this.#won(candidate, admission, result.value, result.durationMs, startedMs);
       case 'failure':
-        d.breaker.record(admission.permit, result.outcome);
+        d.breaker.record(admission.permit, { ...result.outcome, durationMs: result.durationMs });
         settleGrants(admission.grants, undefined);
         this.#record(candidate, 'failed', result.outcome.kind, result.status, result.durationMs);
+        if (!NOT_RETRYABLE.has(result.outcome.kind)) this.#retryable = true;
         return undefined;
       case 'caller_error':
         d.breaker.record(admission.permit, result.outcome);
@@ -204,12 +234,52 @@ class FailoverRun<T> {
     }
   }
 
+  #won(
+    candidate: Candidate,
+    admission: Admitted,
+    value: T,
+    attemptMs: number,
+    startedMs: number,
+  ): FailoverSuccess<T> {
+    const d = candidate.deployment;
+    const clock = this.#req.clock;
+    let settled = false;
+    return {
+      value,
+      candidate,
+      attempts: this.#attempts,
+      calls: this.#calls,
+      attemptMs,
+      settle(outcome, actualTokens) {
+        if (settled) return;
+        settled = true;
+        if (outcome.type === 'success') {
+          const ms = outcome.durationMs ?? clock.now() - startedMs;
+          d.breaker.record(admission.permit, { type: 'success', durationMs: ms });
+          d.latencyEwmaMs =
+            d.latencyEwmaMs === undefined
+              ? ms
+              : d.latencyEwmaMs * (1 - EWMA_ALPHA) + ms * EWMA_ALPHA;
+        } else {
+          d.breaker.record(admission.permit, outcome);
+        }
+        settleGrants(admission.grants, actualTokens);
+      },
+    };
+  }
+
+  /**
+   * Retry `n` waits its backoff (ending the run now if that would pass the deadline), then goes
+   * to the first candidate worth another try that admits at that moment. Nothing admits: the run
+   * ends at once; it never waits for a breaker or a limit.
+   */
   async #retryPhase(): Promise<FailoverSuccess<T> | undefined> {
     const { retry } = this.#req;
-    const pool = this.#retryPool();
-    for (let n = 1; n <= retry.attempts && pool.length > 0; n++) {
-      if (!(await this.#wait(retry.backoffMs(n)))) return undefined;
-      const next = await this.#admitSoonest(pool);
+    for (let n = 1; n <= retry.attempts; n++) {
+      const pool = this.#retryPool();
+      if (pool.length === 0) return undefined;
+      if (!(await this.#backoff(retry.backoffMs(n)))) return undefined;
+      const next = this.#admitNow(pool);
       if (!next) return undefined;
       if (!retry.tryRetry()) {
         // Give the permit back untouched: this call is not going to happen.
@@ -221,15 +291,15 @@ class FailoverRun<T> {
         this.#record(next.candidate, 'skipped', 'retry_budget_exceeded');
         return undefined;
       }
-      const won = await this.#call(next.candidate, next.admission);
+      const won = await this.#call(next.candidate, next.admission, this.#queue.length);
       if (won) return won;
     }
     return undefined;
   }
 
   /**
-   * The candidates worth another try, in plan order: those skipped (they may admit after a
-   * wait) and those whose failure a retry could cure (not `auth`).
+   * The candidates worth another try, in plan order: those whose last failure a retry could cure
+   * (not `auth`, not `not_found`) and those skipped (taken only if they admit by then).
    */
   #retryPool(): Candidate[] {
     return this.#queue.filter((c) => {
@@ -238,31 +308,23 @@ class FailoverRun<T> {
     });
   }
 
-  /**
-   * Tries the pool in order; when none admits, waits for the soonest one (if that fits in the
-   * deadline) and tries again. Never sleeps past the deadline.
-   */
-  async #admitSoonest(
-    pool: readonly Candidate[],
-  ): Promise<{ candidate: Candidate; admission: Admitted } | undefined> {
-    for (let round = 0; round < 3; round++) {
-      let soonestMs = Infinity;
-      for (const candidate of pool) {
-        const admission = admit(candidate.deployment, this.#req.estimatedTokens);
-        if (admission.admitted) return { candidate, admission };
-        soonestMs = Math.min(soonestMs, admission.retryAfterMs);
-      }
-      if (!(await this.#wait(Math.max(1, soonestMs)))) return undefined;
+  /** The first of `pool` that admits a call now; those that do not are listed as skipped. */
+  #admitNow(pool: readonly Candidate[]): { candidate: Candidate; admission: Admitted } | undefined {
+    this.#checkAlive();
+    for (const candidate of pool) {
+      const admission = admit(candidate.deployment, this.#req.estimatedTokens);
+      if (admission.admitted) return { candidate, admission };
+      this.#skip(candidate, admission);
     }
     return undefined;
   }
 
   /**
-   * Sleeps `ms` unless that would pass the deadline: then returns false at once, so the request
-   * ends now with every attempt listed rather than sleeping into a timeout.
+   * Sleeps a retry's backoff unless that would pass the deadline: then returns false at once, so
+   * the request ends now with every attempt listed rather than sleeping into a timeout.
    * @throws CancelledError the caller aborted during the sleep
    */
-  async #wait(ms: number): Promise<boolean> {
+  async #backoff(ms: number): Promise<boolean> {
     if (ms <= 0) return true;
     if (ms >= this.#req.deadline.remainingMs()) return false;
     try {
@@ -313,11 +375,16 @@ class FailoverRun<T> {
     return undefined;
   }
 
-  /** The earliest time any candidate can be admitted, from what the breakers told us. */
+  /**
+   * The earliest time any candidate can be admitted again, ms from now: its breaker's wait, or,
+   * when it was last skipped by a limit, that limit's.
+   */
   #earliestMs(): number | undefined {
     let earliest: number | undefined;
     for (const c of this.#queue) {
-      const ms = c.deployment.breaker.msUntilAdmission();
+      const last = this.#lastAttempt(c.deployment.id);
+      const limitMs = last?.result === 'skipped' ? (last.retryAfterMs ?? 0) : 0;
+      const ms = Math.max(c.deployment.breaker.msUntilAdmission(), limitMs);
       if (earliest === undefined || ms < earliest) earliest = ms;
     }
     return earliest;

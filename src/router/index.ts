@@ -2,8 +2,10 @@ export { orderDeployments, planCandidates, planContextFallbacks } from './plan.j
 export type { ModelLookup } from './plan.js';
 export { admit, settleGrants } from './admission.js';
 export type { Admitted, Skipped } from './admission.js';
-export { runFailover, settle } from './failover.js';
+export { runFailover } from './failover.js';
+export { ATTEMPT_SHARE, attemptCapMs } from './attempt-time.js';
 export type {
+  AttemptContext,
   CallResult,
   FailoverRequest,
   FailoverSuccess,

@@ -14,6 +14,8 @@ const d = (id: string, model: string, extra: Partial<Deployment> = {}): Deployme
   breaker: {} as RouterBreaker,
   limits: [],
   timeouts: { connectMs: 1, firstByteMs: 1, idleMs: 1, totalMs: 1 },
+  attemptTimeoutMs: undefined,
+  failoverOn: [],
   priceScore: 1,
   latencyEwmaMs: undefined,
   ...extra,

@@ -61,9 +61,16 @@ export interface Deployment {
   /** Checked in order; all must admit. */
   readonly limits: readonly AdmissionLimit[];
   readonly timeouts: UpstreamTimeouts;
+  /** The longest one attempt may take, ms (see `attempt-time.ts`); undefined: the default rule. */
+  readonly attemptTimeoutMs: number | undefined;
+  /** 4xx statuses that fail over for this deployment's model, besides the defaults. */
+  readonly failoverOn: readonly number[];
   /** USD per 1M output tokens plus input: orders `least-cost`. */
   readonly priceScore: number;
-  /** Smoothed success latency, for `least-latency`; undefined until the first success. */
+  /**
+   * Smoothed success latency of single attempts (for streams: to the first content), for
+   * `least-latency`; undefined until the first success. Written only by the router.
+   */
   latencyEwmaMs: number | undefined;
 }
 

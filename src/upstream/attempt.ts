@@ -12,6 +12,10 @@ export type AbortCause =
   | 'caller'
   /** The attempt's `totalMs` passed. */
   | 'total'
+  /** The router's cap on this attempt passed (its share of the deadline, or `attemptTimeoutMs`). */
+  | 'attempt'
+  /** No response head within `firstByteMs`. */
+  | 'first_byte'
   /** The stream went quiet for `idleMs`. */
   | 'idle'
   /** The consumer called the stream's `abort()` or `return()`. */
@@ -60,25 +64,75 @@ class UndiciSignal {
   }
 }
 
-/** Internal: owned by the client for a non-streaming call, then by the stream it hands out. */
+/** The timers of one attempt, ms; a value that is not {@link isTimerMs} sets no timer. */
+export interface AttemptTimers {
+  /** The whole attempt. */
+  readonly totalMs: number;
+  /** The router's cap; the tighter of this and `totalMs` runs, named by its own cause. */
+  readonly attemptMs?: number | undefined;
+  /** From the start to the response head (connect included); see {@link Attempt.headersArrived}. */
+  readonly firstByteMs?: number | undefined;
+  /** Silence while a JSON body is read; see {@link Attempt.watchBody}. */
+  readonly idleMs?: number | undefined;
+}
+
+/**
+ * Internal: owned by the client for a non-streaming call, then by the stream it hands out.
+ *
+ * Every timer here is the clock's (Node's own `setTimeout`, to the millisecond): undici's
+ * `connect.timeout`, `headersTimeout` and `bodyTimeout` run on a 500 ms tick and fire up to a
+ * second late, so the client turns them off and enforces each timeout here.
+ */
 export class Attempt {
   readonly #signal = new UndiciSignal();
   readonly #caller: AbortSignal | undefined;
+  readonly #clock: Clock;
   #cause: AbortCause | undefined;
   #cancelTimer: CancelTimer | undefined;
+  #cancelPhase: CancelTimer | undefined;
+  #idleMs = 0;
+  #lastActivityMs = 0;
   #released = false;
   /** Called once, synchronously, when the attempt is aborted (after undici was told). */
   onAbort: ((cause: AbortCause) => void) | undefined;
 
   /**
-   * @param clock schedules the total timer.
-   * @param totalMs the attempt's total budget; not a timer when {@link isTimerMs} says so.
+   * @param clock schedules the timers.
+   * @param timers the attempt's budgets.
    * @param caller the caller's signal; must not be aborted already (the client checks first).
    */
-  constructor(clock: Clock, totalMs: number, caller: AbortSignal | undefined) {
+  constructor(clock: Clock, timers: AttemptTimers, caller: AbortSignal | undefined) {
+    this.#clock = clock;
     this.#caller = caller;
     caller?.addEventListener('abort', this.#onCallerAbort);
-    if (isTimerMs(totalMs)) this.#cancelTimer = clock.setTimer(totalMs, this.#onTotal);
+    const { totalMs, attemptMs = 0, firstByteMs = 0 } = timers;
+    this.#idleMs = timers.idleMs ?? 0;
+    const capped = isTimerMs(attemptMs) && (!isTimerMs(totalMs) || attemptMs < totalMs);
+    if (capped) this.#cancelTimer = clock.setTimer(attemptMs, this.#onAttempt);
+    else if (isTimerMs(totalMs)) this.#cancelTimer = clock.setTimer(totalMs, this.#onTotal);
+    if (isTimerMs(firstByteMs)) this.#cancelPhase = clock.setTimer(firstByteMs, this.#onFirstByte);
+  }
+
+  /** The response head arrived: the first-byte timer stops. */
+  headersArrived(): void {
+    this.#cancelPhase?.();
+    this.#cancelPhase = undefined;
+  }
+
+  /**
+   * Starts the idle timer for a body read chunk by chunk; call {@link touch} on each chunk.
+   * One timer per idle period, re-armed for what is left of it, not one per chunk.
+   */
+  watchBody(): void {
+    this.headersArrived();
+    if (!isTimerMs(this.#idleMs) || this.#released) return;
+    this.#lastActivityMs = this.#clock.now();
+    this.#cancelPhase = this.#clock.setTimer(this.#idleMs, this.#onIdle);
+  }
+
+  /** A body chunk arrived. */
+  touch(): void {
+    this.#lastActivityMs = this.#clock.now();
   }
 
   /** The signal undici watches (typed as undici's `EventEmitter` signal option). */
@@ -114,6 +168,8 @@ export class Attempt {
     this.#released = true;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
+    this.#cancelPhase?.();
+    this.#cancelPhase = undefined;
     this.#caller?.removeEventListener('abort', this.#onCallerAbort);
   }
 
@@ -124,5 +180,26 @@ export class Attempt {
   readonly #onTotal = (): void => {
     this.#cancelTimer = undefined;
     this.abort('total');
+  };
+
+  readonly #onAttempt = (): void => {
+    this.#cancelTimer = undefined;
+    this.abort('attempt');
+  };
+
+  readonly #onFirstByte = (): void => {
+    this.#cancelPhase = undefined;
+    this.abort('first_byte');
+  };
+
+  readonly #onIdle = (): void => {
+    this.#cancelPhase = undefined;
+    if (this.#released) return;
+    const quietMs = this.#clock.now() - this.#lastActivityMs;
+    if (quietMs >= this.#idleMs) {
+      this.abort('idle');
+      return;
+    }
+    this.#cancelPhase = this.#clock.setTimer(this.#idleMs - quietMs, this.#onIdle);
   };
 }

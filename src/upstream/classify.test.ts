@@ -23,7 +23,7 @@ function kindOf(status: number, bodyText = ''): string {
 test('every status row of the table', () => {
   const table: [number, string][] = [
     [400, 'neutral:caller_error'],
-    [404, 'neutral:caller_error'],
+    [404, 'not_found'],
     [413, 'neutral:caller_error'],
     [422, 'neutral:caller_error'],
     [401, 'auth'],
@@ -146,4 +146,23 @@ test('codes are found on the cause and on an AggregateError (happy eyeballs)', (
   );
   const agg = new AggregateError([err('ECONNREFUSED'), err('ECONNREFUSED')], 'connect failed');
   assert.equal(classifyError(agg), 'network');
+});
+
+test('failoverOn moves a 4xx about the request to the deployment side; context length keeps its chain', () => {
+  const on = (status: number, bodyText = '') =>
+    classifyResponse({
+      status,
+      headers: {},
+      body: toOpenAIErrorBody(status, bodyText),
+      nowEpochMs: NOW,
+      failoverOn: [400, 422],
+    });
+  assert.deepEqual(on(400), { type: 'failure', kind: 'server_error' });
+  assert.deepEqual(on(422), { type: 'failure', kind: 'server_error' });
+  assert.deepEqual(on(413), { type: 'neutral', reason: 'caller_error' });
+  const tooLong = JSON.stringify({ error: { code: 'context_length_exceeded', message: 'x' } });
+  assert.deepEqual(on(400, tooLong), { type: 'neutral', reason: 'context_length' });
+  assert.equal(failureKindForStatus(404), 'not_found');
+  assert.equal(failureKindForStatus(400), null);
+  assert.equal(failureKindForStatus(400, [400]), 'server_error');
 });

@@ -7,14 +7,23 @@
  * |------------------------------------------------|------------------------------------------|
  * | 2xx                                            | success                                  |
  * | 400 `context_length_exceeded` / message says so| neutral `context_length` (also 413, 422) |
- * | 400, 404, 413, 422                             | neutral `caller_error`                   |
+ * | 400, 413, 422                                  | neutral `caller_error` (unless `failoverOn`) |
  * | 401, 402, 403                                  | failure `auth`                           |
+ * | 404                                            | failure `not_found`                      |
  * | 429 (`insufficient_quota` included)            | failure `rate_limited` + retryAfterMs    |
  * | 503, 529                                       | failure `overloaded`                     |
  * | 500, 502, 504, any other 5xx                   | failure `server_error`                   |
  * | 408, 409, any other 4xx, 1xx/3xx               | failure `server_error`                   |
  * | connection refused/reset, socket closed, DNS, TLS | failure `network`                     |
  * | undici connect / headers / body timeout        | `connect_timeout` / `first_byte_timeout` / `idle_timeout` |
+ *
+ * The split: a status about the *request* (its body is invalid, too large, too long) comes back to
+ * the caller unchanged, since every deployment would say the same. A status about the
+ * *deployment* fails over: the gateway's caller names a logical model, so a provider's 404 (a
+ * retired model, a `baseURL` missing `/v1`) or 401/403 ("no access to this model") is the
+ * operator's configuration failing, not the caller's mistake. A model's `failoverOn` adds 4xx
+ * statuses to the deployment side (as `server_error`) for providers that answer 400 to what
+ * others accept.
  *
  * Choices the table in DESIGN.md leaves open:
  * - 429 `insufficient_quota` stays `rate_limited`: the deployment cannot serve, failing over is
@@ -50,18 +59,25 @@ export function isContextLengthError(body: OpenAIErrorBody): boolean {
   return body.error.code === 'context_length_exceeded' || CONTEXT_MESSAGE.test(body.error.message);
 }
 
-/** The failure kind a non-2xx status means, or `null` when the caller's request is at fault. */
-export function failureKindForStatus(status: number): FailureKind | null {
+/**
+ * The failure kind a non-2xx status means, or `null` when the caller's request is at fault.
+ * @param failoverOn 4xx statuses the model moves to the deployment side (as `server_error`)
+ */
+export function failureKindForStatus(
+  status: number,
+  failoverOn?: readonly number[],
+): FailureKind | null {
   switch (status) {
     case 400:
-    case 404:
     case 413:
     case 422:
-      return null;
+      return failoverOn?.includes(status) === true ? 'server_error' : null;
     case 401:
     case 402:
     case 403:
       return 'auth';
+    case 404:
+      return 'not_found';
     case 429:
       return 'rate_limited';
     case 503:
@@ -83,13 +99,19 @@ export interface ClassifyResponseInput {
   nowEpochMs: number;
   /** How long the attempt took, copied into a failure outcome. */
   durationMs?: number;
+  /** 4xx statuses the model treats as deployment failures (its `failoverOn`). */
+  failoverOn?: readonly number[];
 }
 
 /** How a non-2xx response counts: a failure (with `retryAfterMs`) or neutral. */
 export function classifyResponse(input: ClassifyResponseInput): FailureOutcome | NeutralOutcome {
   const { status, body } = input;
-  const kind = failureKindForStatus(status);
-  if (kind === null) return isContextLengthError(body) ? CONTEXT_LENGTH : CALLER_ERROR;
+  // Context length first: it has its own fallback chain, whatever `failoverOn` says.
+  if (status === 400 || status === 413 || status === 422) {
+    if (isContextLengthError(body)) return CONTEXT_LENGTH;
+  }
+  const kind = failureKindForStatus(status, input.failoverOn);
+  if (kind === null) return CALLER_ERROR;
   const retryAfterMs =
     parseRetryAfterMs(input.headers, input.nowEpochMs) ??
     (status === 429 ? parseRetryAfterFromMessage(body.error.message) : undefined);

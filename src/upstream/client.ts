@@ -3,12 +3,13 @@
  * dispatcher), `dispatcher.request()` with origin and path pre-split (no URL parsing per call),
  * headers built once, the body serialised once.
  */
-import { Agent } from 'undici';
+import { Agent, buildConnector, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import { UpstreamError, systemClock, withoutStack } from '../core/index.js';
 import type { Clock, FailureKind } from '../core/index.js';
 import { Attempt, isTimerMs } from './attempt.js';
+import type { AbortCause, AttemptTimers } from './attempt.js';
 import { classifyError, classifyResponse } from './classify.js';
 import { toOpenAIErrorBody } from './envelope.js';
 import { SseEventStream } from './stream.js';
@@ -45,8 +46,48 @@ export function createUpstream(options: ProviderOptions): Upstream {
   return new OpenAIUpstream(options);
 }
 
-function undiciMs(ms: number): number {
-  return isTimerMs(ms) ? Math.min(ms, MAX_TIMER_MS) : 0;
+/**
+ * undici's connector with our own connect timer: undici's `connect.timeout` runs on its 500 ms
+ * tick and fires up to a second late, so it is off (0) and the clock's timer destroys the socket
+ * at `connectMs` instead, failing the connect with undici's own `ConnectTimeoutError`
+ * (`UND_ERR_CONNECT_TIMEOUT`, classified `connect_timeout`).
+ */
+export function preciseConnector(
+  connectMs: number,
+  clock: Clock,
+  base: buildConnector.connector = buildConnector({ timeout: 0 }),
+): buildConnector.connector {
+  if (!isTimerMs(connectMs)) return base;
+  const ms = Math.min(connectMs, MAX_TIMER_MS);
+  // undici's connector returns the socket it is connecting (its typings say void).
+  const connect = base as unknown as (
+    opts: buildConnector.Options,
+    cb: buildConnector.Callback,
+  ) => { destroy(): void } | undefined;
+  return (opts, callback) => {
+    let settled = false;
+    const cancel = clock.setTimer(ms, () => {
+      if (settled) return;
+      settled = true;
+      socket?.destroy();
+      const where = `${opts.hostname}:${opts.port || (opts.protocol === 'https:' ? '443' : '80')}`;
+      callback(
+        new undiciErrors.ConnectTimeoutError(`connect to ${where} timed out after ${ms} ms`),
+        null,
+      );
+    });
+    const onConnect: buildConnector.Callback = (err, s) => {
+      if (settled) {
+        s?.destroy();
+        return;
+      }
+      settled = true;
+      cancel();
+      if (err) callback(err, null);
+      else callback(null, s);
+    };
+    const socket = connect(opts, onConnect);
+  };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -80,6 +121,36 @@ function buildHeaders(options: ProviderOptions): { json: Headers; sse: Headers; 
     sse: { ...json, accept: 'text/event-stream', ...common },
     get: { accept: 'application/json', ...common },
   };
+}
+
+/** The failure kind of each timer that can end an attempt. */
+const CAUSE_KINDS = {
+  total: 'total_timeout',
+  attempt: 'attempt_timeout',
+  first_byte: 'first_byte_timeout',
+  idle: 'idle_timeout',
+} as const satisfies Record<Exclude<AbortCause, 'caller' | 'consumer' | 'malformed'>, FailureKind>;
+
+/** The attempt's timers from the merged timeouts and the router's cap. */
+function timersOf(t: UpstreamTimeouts, req: UpstreamRequest): AttemptTimers {
+  return {
+    totalMs: t.totalMs,
+    attemptMs: req.attemptMs,
+    firstByteMs: t.firstByteMs,
+    idleMs: t.idleMs,
+  };
+}
+
+/** Reads a whole body as text, telling the attempt of every chunk (its idle timer). */
+async function readText(body: Readable, attempt: Attempt): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    attempt.touch();
+    chunks.push(chunk);
+  }
+  return chunks.length === 1
+    ? (chunks[0] as Buffer).toString('utf8')
+    : Buffer.concat(chunks).toString('utf8');
 }
 
 /** Reads at most `maxBytes` of an error body; past that the connection is dropped. */
@@ -132,9 +203,10 @@ class OpenAIUpstream implements Upstream {
       options.dispatcher ??
       new Agent({
         connections: options.maxConnections ?? 64,
-        connect: { timeout: undiciMs(this.#timeouts.connectMs) },
-        headersTimeout: undiciMs(this.#timeouts.firstByteMs),
-        bodyTimeout: undiciMs(this.#timeouts.idleMs),
+        connect: preciseConnector(this.#timeouts.connectMs, this.#clock),
+        // Enforced by each attempt's own timers (see Attempt): undici's would fire a second late.
+        headersTimeout: 0,
+        bodyTimeout: 0,
       });
   }
 
@@ -161,13 +233,14 @@ class OpenAIUpstream implements Upstream {
     if (req.signal?.aborted) return { type: 'cancelled', durationMs: 0 };
     const body = target.method === 'GET' ? null : (req.bodyText ?? JSON.stringify(req.body));
     const t = req.timeouts ? { ...this.#timeouts, ...req.timeouts } : this.#timeouts;
-    const attempt = new Attempt(this.#clock, t.totalMs, req.signal);
+    const attempt = new Attempt(this.#clock, timersOf(t, req), req.signal);
     try {
-      const res = await this.#request(target, req, body, t, attempt);
+      const res = await this.#request(target, req, body, attempt);
+      attempt.watchBody();
       if (res.statusCode < 200 || res.statusCode > 299) {
-        return await this.#errorResult(req.deploymentId, res, startMs);
+        return await this.#errorResult(req, res, startMs);
       }
-      const bodyText = await res.body.text();
+      const bodyText = await readText(res.body, attempt);
       return this.#jsonResult(req.deploymentId, res, bodyText, startMs);
     } catch (err) {
       return this.#thrown(req.deploymentId, err, attempt, startMs);
@@ -181,13 +254,17 @@ class OpenAIUpstream implements Upstream {
     if (req.signal?.aborted) return { type: 'cancelled', durationMs: 0 };
     const body = req.bodyText ?? JSON.stringify(req.body);
     const t = req.timeouts ? { ...this.#timeouts, ...req.timeouts } : this.#timeouts;
-    const attempt = new Attempt(this.#clock, t.totalMs, req.signal);
+    // A stream's idle time is watched by the stream itself, from the head on; its time to first
+    // content is the router's to bound (the caller's signal), not a timer that outlives content.
+    const timers = { ...timersOf(t, req), attemptMs: undefined, idleMs: 0 };
+    const attempt = new Attempt(this.#clock, timers, req.signal);
     let handedOff = false;
     try {
-      const res = await this.#request(this.#chatStream, req, body, t, attempt);
+      const res = await this.#request(this.#chatStream, req, body, attempt);
+      attempt.headersArrived();
       const firstByteMs = this.#clock.now() - startMs;
       if (res.statusCode < 200 || res.statusCode > 299) {
-        return await this.#errorResult(req.deploymentId, res, startMs);
+        return await this.#errorResult(req, res, startMs);
       }
       const contentType = headerValue(res.headers['content-type']);
       if (contentType !== undefined && !isEventStream(contentType)) {
@@ -235,7 +312,6 @@ class OpenAIUpstream implements Upstream {
     target: Target,
     req: UpstreamRequest,
     body: string | null,
-    t: UpstreamTimeouts,
     attempt: Attempt,
   ): Promise<Dispatcher.ResponseData> {
     return this.#dispatcher.request({
@@ -247,8 +323,9 @@ class OpenAIUpstream implements Upstream {
         : target.headers,
       body,
       signal: attempt.signal,
-      headersTimeout: undiciMs(t.firstByteMs),
-      bodyTimeout: undiciMs(t.idleMs),
+      // Our own timers (see Attempt) enforce these, to the millisecond.
+      headersTimeout: 0,
+      bodyTimeout: 0,
     });
   }
 
@@ -291,10 +368,11 @@ class OpenAIUpstream implements Upstream {
   }
 
   async #errorResult(
-    deploymentId: string,
+    req: UpstreamRequest,
     res: Dispatcher.ResponseData,
     startMs: number,
   ): Promise<NotSuccess> {
+    const { deploymentId } = req;
     const status = res.statusCode;
     const text = await readCapped(res.body, MAX_ERROR_BODY_BYTES);
     const body = toOpenAIErrorBody(status, text, this.#redaction());
@@ -305,6 +383,7 @@ class OpenAIUpstream implements Upstream {
       body,
       nowEpochMs: this.#clock.epochMs(),
       durationMs,
+      ...(req.failoverOn !== undefined && { failoverOn: req.failoverOn }),
     });
     if (outcome.type === 'neutral')
       return { type: 'caller_error', outcome, status, body, durationMs };
@@ -325,7 +404,9 @@ class OpenAIUpstream implements Upstream {
     const cause = attempt.cause;
     if (cause === 'caller') return { type: 'cancelled', durationMs: this.#clock.now() - startMs };
     const kind: FailureKind =
-      cause === 'total' ? 'total_timeout' : cause === 'idle' ? 'idle_timeout' : classifyError(err);
+      cause === undefined || cause === 'consumer' || cause === 'malformed'
+        ? classifyError(err)
+        : CAUSE_KINDS[cause];
     return this.#failure({ deploymentId, kind }, { startMs, cause: err });
   }
 

@@ -15,7 +15,7 @@ const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 function setup(opts: { signal?: AbortSignal; redact?: string } = {}) {
   const clock = new FakeClock();
   const body = new PassThrough();
-  const attempt = new Attempt(clock, TOTAL_MS, opts.signal);
+  const attempt = new Attempt(clock, { totalMs: TOTAL_MS }, opts.signal);
   const events = new SseEventStream({
     body,
     attempt,

@@ -69,8 +69,16 @@ export interface UpstreamRequest {
   signal?: AbortSignal;
   /** Per-attempt overrides (except `connectMs`, see {@link UpstreamTimeouts}). */
   timeouts?: Partial<UpstreamTimeouts>;
+  /**
+   * The router's cap on this attempt, ms: its share of the request's deadline. When it is the
+   * tighter of it and `totalMs` and it passes, the attempt fails as `attempt_timeout`. Ignored by
+   * `chatStream`: a stream's time to first content is bounded by whoever reads it (the router).
+   */
+  attemptMs?: number;
   /** Sent upstream as `x-request-id`. */
   requestId?: string;
+  /** 4xx statuses that count as deployment failures for this request's model (`failoverOn`). */
+  failoverOn?: readonly number[];
 }
 
 /** The OpenAI error envelope; all four keys are always present. */
