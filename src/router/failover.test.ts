@@ -5,6 +5,7 @@ import {
   CancelledError,
   Deadline,
   FakeClock,
+  flushMicrotasks,
   UpstreamError,
   UpstreamRejectedError,
 } from '../core/index.js';
@@ -370,4 +371,135 @@ test('a caller abort stops the run with CancelledError and calls nothing more', 
   );
   assert.deepEqual(called, ['p/a']);
   assert.deepEqual(a.breaker.recorded, ['neutral']);
+});
+
+// Issue 8, outage 1: an open breaker made requests sleep until it admitted again.
+test('every breaker open: the run ends at once, without sleeping, with the earliest admission', async () => {
+  const a = deployment('p/a', 'a');
+  const b = deployment('p/b', 'b');
+  a.breaker.openForMs = 30_000;
+  b.breaker.openForMs = 12_500;
+  const env = setup({ budgetMs: 60_000, retry: { attempts: 2 } });
+  let calls = 0;
+  const run = runFailover({
+    ...base(env, plan(a, b)),
+    call: async () => {
+      calls++;
+      return ok('x');
+    },
+  }).catch((e: unknown) => e);
+  // The clock never moves: a run that sleeps for a breaker stays pending here.
+  const settled = await Promise.race([run, flushMicrotasks().then(() => 'still waiting')]);
+  assert.ok(settled instanceof AllCandidatesFailedError, String(settled));
+  assert.equal(settled.retryAfterMs, 12_500);
+  assert.deepEqual(
+    settled.attempts.map((x) => [x.deployment, x.result, x.reason]),
+    [
+      ['p/a', 'skipped', 'breaker_open'],
+      ['p/b', 'skipped', 'breaker_open'],
+    ],
+  );
+  assert.equal(calls, 0);
+  assert.equal(env.clock.now(), 0);
+});
+
+test('a retry waits only for its backoff, never for a breaker that opened meanwhile', async () => {
+  const a = deployment('p/a', 'a');
+  const env = setup({ budgetMs: 60_000, retry: { attempts: 2, backoffMs: () => 100 } });
+  let calls = 0;
+  const run = runFailover({
+    ...base(env, plan(a)),
+    call: async (d) => {
+      calls++;
+      a.breaker.openForMs = 30_000; // the failure tripped it
+      return fail(d);
+    },
+  }).catch((e: unknown) => e);
+  await flushMicrotasks();
+  await env.clock.tick(100); // the backoff, and nothing more
+  const settled = await Promise.race([run, flushMicrotasks().then(() => 'still waiting')]);
+  assert.ok(settled instanceof AllCandidatesFailedError, String(settled));
+  assert.equal(calls, 1);
+  assert.equal(settled.retryAfterMs, 30_000);
+  assert.equal(env.clock.now(), 100);
+});
+
+test('a rate limit spent everywhere: no call, no sleep, the limit says when', async () => {
+  const limit: AdmissionLimit = {
+    tryAdmit: () => ({ admitted: false, reason: 'rate_limited', retryAfterMs: 1_700 }),
+  };
+  const a = deployment('p/a', 'a', [limit]);
+  const env = setup({ retry: { attempts: 3 } });
+  const run = runFailover({ ...base(env, plan(a)), call: async () => ok('x') }).catch(
+    (e: unknown) => e,
+  );
+  const settled = await Promise.race([run, flushMicrotasks().then(() => 'still waiting')]);
+  assert.ok(settled instanceof AllCandidatesFailedError, String(settled));
+  assert.equal(settled.retryAfterMs, 1_700);
+});
+
+// Issue 8, outage 2: a hung primary took the whole deadline from its healthy fallback.
+test('an attempt with an admissible candidate behind it gets half the remaining deadline', async () => {
+  const a = deployment('p/a', 'a');
+  const b = deployment('p/b', 'b');
+  const c = deployment('p/c', 'c');
+  const env = setup({ budgetMs: 10_000 });
+  const caps: [string, number | undefined][] = [];
+  await runFailover({
+    ...base(env, plan(a, b, c)),
+    call: async (d, attempt) => {
+      caps.push([d.id, attempt.attemptMs]);
+      await env.clock.tick(attempt.attemptMs ?? 0);
+      return d === c ? ok('c') : fail(d);
+    },
+  });
+  // a: half of 10 s; b: half of the 5 s left; c is last: the deadline alone bounds it.
+  assert.deepEqual(caps, [
+    ['p/a', 5_000],
+    ['p/b', 2_500],
+    ['p/c', undefined],
+  ]);
+});
+
+test('open breakers behind do not count; attemptTimeoutMs overrides the half rule', async () => {
+  const a = deployment('p/a', 'a');
+  const b = deployment('p/b', 'b');
+  b.breaker.openForMs = 1_000;
+  const env = setup({ budgetMs: 10_000 });
+  const caps: (number | undefined)[] = [];
+  const call = async (_d: Deployment, attempt: { attemptMs: number | undefined }) => {
+    caps.push(attempt.attemptMs);
+    return ok('x');
+  };
+  await runFailover({ ...base(env, plan(a, b)), call });
+  const own = { ...deployment('p/own', 'own'), attemptTimeoutMs: 800 };
+  await runFailover({ ...base(env, plan(own)), call });
+  assert.deepEqual(caps, [undefined, 800]);
+});
+
+// Issue 8, outage 3: the winner was charged the whole request's time.
+test("the winner's settle times it from its own start and feeds the latency estimate", async () => {
+  const a = deployment('p/a', 'a');
+  const b = deployment('p/b', 'b');
+  const durations: (number | undefined)[] = [];
+  b.breaker.record = (_p, outcome) => {
+    durations.push(outcome.type === 'success' ? outcome.durationMs : -1);
+  };
+  const env = setup({ budgetMs: 10_000 });
+  const win = await runFailover({
+    ...base(env, plan(a, b)),
+    call: async (d, attempt) => {
+      if (d === a) {
+        await env.clock.tick(attempt.attemptMs ?? 0);
+        return fail(d);
+      }
+      await env.clock.tick(20);
+      return ok('b');
+    },
+  });
+  assert.equal(env.clock.now(), 5_020);
+  win.settle({ type: 'success' }, undefined);
+  win.settle({ type: 'success' }, undefined); // idempotent
+  assert.deepEqual(durations, [20]);
+  assert.equal(b.latencyEwmaMs, 20);
 });
