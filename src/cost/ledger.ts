@@ -1,5 +1,5 @@
 import type { Clock } from '../core/index.js';
-import { DEFAULT_PRICES, costUsd, priceFor, tokenCount } from './prices.js';
+import { DEFAULT_PRICES, costUsd, priceFor, priceKeys, tokenCount } from './prices.js';
 import type { ModelPrice, PriceTable } from './prices.js';
 
 const MS_PER_DAY = 86_400_000;
@@ -187,17 +187,13 @@ export class CostLedger {
     };
   }
 
-  /**
-   * The most specific price wins: the deployment id (`deepseek/deepseek-chat`), then the served
-   * logical model, then the upstream model name.
-   */
+  /** The most specific price wins (see {@link priceKeys}). */
   #servedPrice(entry: CostEntry): ModelPrice | undefined {
-    const slash = entry.deployment.indexOf('/');
-    return (
-      priceFor(entry.deployment, this.#prices) ??
-      priceFor(entry.servedModel, this.#prices) ??
-      (slash >= 0 ? priceFor(entry.deployment.slice(slash + 1), this.#prices) : undefined)
-    );
+    for (const key of priceKeys(entry.deployment, entry.servedModel)) {
+      const price = priceFor(key, this.#prices);
+      if (price) return price;
+    }
+    return undefined;
   }
 
   #currentDay(): number {

@@ -48,6 +48,20 @@ export function priceFor(model: string, table: PriceTable): ModelPrice | undefin
 }
 
 /**
+ * The keys a served call's price is looked up by, most specific first: the deployment id
+ * (`deepseek/deepseek-chat`), then the served logical model, then the upstream model name.
+ *
+ * @param deploymentId `provider/upstreamModel` (a provider name never contains `/`).
+ * @param servedModel the logical model the deployment belongs to.
+ */
+export function priceKeys(deploymentId: string, servedModel: string): string[] {
+  const slash = deploymentId.indexOf('/');
+  const keys = [deploymentId, servedModel];
+  if (slash >= 0) keys.push(deploymentId.slice(slash + 1));
+  return keys;
+}
+
+/**
  * The cost of one call in USD. Never throws.
  *
  * @param price from {@link priceFor}; `undefined` (an unpriced model) costs 0.
