@@ -19,6 +19,15 @@ test('rows: dearest output first, ties by name, configured prices marked', () =>
   assert.equal(rows.at(-1)?.model, 'text-embedding-3-small');
 });
 
+test('rows carry a cached-input price only where one is set', () => {
+  const rows = priceRows(
+    { a: { input: 2, output: 8, cachedInput: 0.5 }, b: { input: 1, output: 1 } },
+    new Set(),
+  );
+  assert.equal(rows[0]?.cachedInputUsdPerMTok, 0.5);
+  assert.ok(!('cachedInputUsdPerMTok' in (rows[1] ?? {})));
+});
+
 test('the table shows bars relative to the dearest and multiples of the cheapest', () => {
   const text = renderPriceTable(
     priceRows(

@@ -23,6 +23,8 @@ export interface PriceRow {
   readonly inputUsdPerMTok: number;
   /** USD per 1M completion tokens. */
   readonly outputUsdPerMTok: number;
+  /** USD per 1M prompt tokens read from the provider's cache; absent when it is the input price. */
+  readonly cachedInputUsdPerMTok?: number;
   /** Where the price comes from. */
   readonly source: 'built-in' | 'config';
 }
@@ -36,6 +38,7 @@ export function priceRows(prices: PriceTable, configured: ReadonlySet<string>): 
       model,
       inputUsdPerMTok: p.input,
       outputUsdPerMTok: p.output,
+      ...(p.cachedInput !== undefined && { cachedInputUsdPerMTok: p.cachedInput }),
       source: configured.has(model) ? ('config' as const) : ('built-in' as const),
     }))
     .sort((a, b) => b.outputUsdPerMTok - a.outputUsdPerMTok || a.model.localeCompare(b.model));
@@ -79,7 +82,11 @@ export async function runPricing(options: PricingOptions, output: Output): Promi
       prices = config.pricing;
       for (const [model, p] of Object.entries(config.pricing)) {
         const builtIn = DEFAULT_PRICES[model];
-        if (builtIn?.input !== p.input || builtIn.output !== p.output) configured.add(model);
+        const same =
+          builtIn?.input === p.input &&
+          builtIn.output === p.output &&
+          builtIn.cachedInput === p.cachedInput;
+        if (!same) configured.add(model);
       }
     } catch (error) {
       return reportConfigError(error, output);

@@ -115,7 +115,8 @@ test('embeddings fall back only to a model with the same dimension', () => {
 });
 
 test('budgets, downgrades and static fallbacks', () => {
-  const dep = [{ provider: 'p' }];
+  // A priced upstream model: a budget needs a price (budget-prices.test.ts).
+  const dep = [{ provider: 'p', model: 'gpt-4o-mini' }];
   const c = parseConfig(
     withModels({
       big: {

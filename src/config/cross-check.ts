@@ -1,8 +1,10 @@
 /**
  * Checks between parts of the configuration: references to providers and models, fallback cycles,
- * embedding dimensions, duplicates. Runs on unvalidated data (skipping anything of the wrong
- * type, which the schema reports) so every problem is listed in one error.
+ * embedding dimensions, duplicates, budgets on unpriced deployments. Runs on unvalidated data
+ * (skipping anything of the wrong type, which the schema reports) so every problem is listed in
+ * one error.
  */
+import { checkBudgetPrices, pricedNames } from './budget-prices.js';
 import { isPlainObject } from './plain.js';
 import { closest } from './issues.js';
 import type { ConfigPath, RawIssue } from './issues.js';
@@ -36,6 +38,7 @@ export function crossCheck(input: unknown): RawIssue[] {
   const providers = isPlainObject(root['providers'])
     ? new Set(Object.keys(root['providers']))
     : undefined;
+  const prices = pricedNames(root);
   for (const [name, model] of models) {
     checkDeployments(name, model, providers, issues);
     for (const { list } of FALLBACK_LISTS) {
@@ -48,6 +51,7 @@ export function crossCheck(input: unknown): RawIssue[] {
       });
     }
     checkBudget(name, model, models, issues);
+    checkBudgetPrices(name, model, prices, issues);
   }
   for (const { list, label } of FALLBACK_LISTS) findCycles(models, list, label, issues);
   checkClientKeys(root['server'], issues);

@@ -73,7 +73,10 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
   );
   const pricing: Record<string, ModelPrice> = Object.fromEntries([
     ...Object.entries(DEFAULT_PRICES),
-    ...Object.entries(input.pricing ?? {}),
+    ...Object.entries(input.pricing ?? {}).map(([k, p]): [string, ModelPrice] => [
+      k,
+      withoutUndefined(p),
+    ]),
   ]);
   const resolved: ResolvedConfig = {
     providers,

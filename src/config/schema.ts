@@ -166,6 +166,13 @@ const cacheSchema = z.strictObject({
   staleTtlMs: nonNegativeMs.optional(),
 });
 
+/** USD per 1M tokens; 0 is a valid, explicit price (a free local model). */
+const priceSchema = z.strictObject({
+  input: usd,
+  output: usd,
+  cachedInput: usd.optional(),
+});
+
 /** The whole configuration as a user writes it (YAML or a plain object). */
 export const configSchema = z.strictObject({
   providers: z.record(providerName, providerSchema),
@@ -173,7 +180,7 @@ export const configSchema = z.strictObject({
   breaker: breakerInputSchema.optional(),
   retry: retryInputSchema.optional(),
   deadlineMs: positiveMs.optional(),
-  pricing: z.record(name, z.strictObject({ input: usd, output: usd })).optional(),
+  pricing: z.record(name, priceSchema).optional(),
   cache: cacheSchema.optional(),
   server: serverSchema.optional(),
 });

@@ -1,4 +1,4 @@
-export { DEFAULT_PRICES, priceFor, costUsd, tokenCount } from './prices.js';
+export { DEFAULT_PRICES, priceFor, priceKeys, costUsd, tokenCount } from './prices.js';
 export type { ModelPrice, PriceTable, TokenUsage } from './prices.js';
 export { CostLedger } from './ledger.js';
 export type {

@@ -29,6 +29,41 @@ test('priceFor and costUsd: USD per 1M tokens; unknown models cost 0 and never t
   assert.equal(costUsd({ promptTokens: -5, completionTokens: Number.NaN }, price), 0);
 });
 
+test('cached prompt tokens cost the cached-input price, or the input price when none is set', () => {
+  const price = { input: 2, output: 8, cachedInput: 0.5 };
+  const usage = { promptTokens: 1_000_000, completionTokens: 0, cachedPromptTokens: 600_000 };
+  close(costUsd(usage, price), 0.4 * 2 + 0.6 * 0.5);
+  close(costUsd(usage, { input: 2, output: 8 }), 2);
+  close(costUsd(usage, { input: 0, output: 0, cachedInput: 0 }), 0);
+  // More cached than prompt tokens (a provider bug) caps at the prompt; junk counts as 0.
+  close(costUsd({ ...usage, cachedPromptTokens: 5_000_000 }, price), 0.5);
+  close(costUsd({ ...usage, cachedPromptTokens: Number.NaN }, price), 2);
+});
+
+test('record prices cached tokens for the served and the requested model, and counts them', () => {
+  const ledger = new CostLedger({
+    clock: new FakeClock(),
+    prices: { a: { input: 2, output: 0, cachedInput: 0.5 }, b: { input: 4, output: 0 } },
+  });
+  const r = ledger.record({
+    requestedModel: 'b',
+    servedModel: 'a',
+    deployment: 'p/a',
+    promptTokens: 1_000_000,
+    completionTokens: 0,
+    cachedPromptTokens: 1_000_000,
+  });
+  close(r.costUsd, 0.5);
+  close(r.costIfRequestedUsd, 4);
+  close(ledger.spentToday('a'), 0.5);
+  const s = ledger.snapshot();
+  assert.equal(s.total.cachedPromptTokens, 1_000_000);
+  assert.equal(s.byDeployment['p/a']?.cachedPromptTokens, 1_000_000);
+  const uncached = { promptTokens: 10, completionTokens: 10 };
+  ledger.record({ requestedModel: 'a', servedModel: 'a', deployment: 'p/a', ...uncached });
+  assert.equal(ledger.snapshot().byModel['a']?.cachedPromptTokens, 1_000_000);
+});
+
 test('default prices cover the seeded models', () => {
   assert.deepEqual(DEFAULT_PRICES['claude-sonnet-4.5'], { input: 3, output: 15 });
   assert.deepEqual(DEFAULT_PRICES['gemini-2.5-flash'], { input: 0.3, output: 2.5 });

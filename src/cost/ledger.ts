@@ -1,5 +1,12 @@
 import type { Clock } from '../core/index.js';
-import { DEFAULT_PRICES, costUsd, priceFor, tokenCount } from './prices.js';
+import {
+  DEFAULT_PRICES,
+  cachedTokenCount,
+  costUsd,
+  priceFor,
+  priceKeys,
+  tokenCount,
+} from './prices.js';
 import type { ModelPrice, PriceTable } from './prices.js';
 
 const MS_PER_DAY = 86_400_000;
@@ -20,8 +27,14 @@ export interface CostEntry {
   readonly servedModel: string;
   /** The deployment id that answered (`provider/upstreamModel`). */
   readonly deployment: string;
+  /** Every prompt token, cached ones included (OpenAI's `usage.prompt_tokens`). */
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /**
+   * How many of `promptTokens` the provider read from its prompt cache (OpenAI's
+   * `usage.prompt_tokens_details.cached_tokens`), priced at the price's `cachedInput`. @default 0
+   */
+  readonly cachedPromptTokens?: number;
   /** The client key's name (never the key itself), for per-key budgets. */
   readonly clientKey?: string;
 }
@@ -45,6 +58,8 @@ export interface CostRecord {
 export interface UsageTotals {
   readonly calls: number;
   readonly promptTokens: number;
+  /** The part of `promptTokens` served from a provider's prompt cache. */
+  readonly cachedPromptTokens: number;
   readonly completionTokens: number;
   /** USD actually spent. */
   readonly costUsd: number;
@@ -77,6 +92,7 @@ export type BudgetStatus = 'ok' | 'exceeded';
 interface MutableTotals {
   calls: number;
   promptTokens: number;
+  cachedPromptTokens: number;
   completionTokens: number;
   costUsd: number;
   costIfRequestedUsd: number;
@@ -86,6 +102,7 @@ interface MutableTotals {
 const emptyTotals = (): MutableTotals => ({
   calls: 0,
   promptTokens: 0,
+  cachedPromptTokens: 0,
   completionTokens: 0,
   costUsd: 0,
   costIfRequestedUsd: 0,
@@ -187,17 +204,13 @@ export class CostLedger {
     };
   }
 
-  /**
-   * The most specific price wins: the deployment id (`deepseek/deepseek-chat`), then the served
-   * logical model, then the upstream model name.
-   */
+  /** The most specific price wins (see {@link priceKeys}). */
   #servedPrice(entry: CostEntry): ModelPrice | undefined {
-    const slash = entry.deployment.indexOf('/');
-    return (
-      priceFor(entry.deployment, this.#prices) ??
-      priceFor(entry.servedModel, this.#prices) ??
-      (slash >= 0 ? priceFor(entry.deployment.slice(slash + 1), this.#prices) : undefined)
-    );
+    for (const key of priceKeys(entry.deployment, entry.servedModel)) {
+      const price = priceFor(key, this.#prices);
+      if (price) return price;
+    }
+    return undefined;
   }
 
   #currentDay(): number {
@@ -228,6 +241,7 @@ function bucket(map: Map<string, MutableTotals>, key: string): MutableTotals {
 function add(t: MutableTotals, usage: CostEntry, r: CostRecord): void {
   t.calls += 1;
   t.promptTokens += tokenCount(usage.promptTokens);
+  t.cachedPromptTokens += cachedTokenCount(usage);
   t.completionTokens += tokenCount(usage.completionTokens);
   t.costUsd += r.costUsd;
   t.costIfRequestedUsd += r.costIfRequestedUsd;

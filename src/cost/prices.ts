@@ -9,6 +9,11 @@ export interface ModelPrice {
   readonly input: number;
   /** USD per 1M completion (output) tokens. */
   readonly output: number;
+  /**
+   * USD per 1M prompt tokens the provider served from its prompt cache (OpenAI's
+   * `usage.prompt_tokens_details.cached_tokens`). @default `input`
+   */
+  readonly cachedInput?: number;
 }
 
 /** Model name → price. Keys are logical model names, upstream names or deployment ids. */
@@ -16,8 +21,14 @@ export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
 /** Token counts of one call. Missing, negative or non-finite counts count as 0. */
 export interface TokenUsage {
+  /** Every prompt token, cached ones included (as OpenAI's `usage.prompt_tokens`). */
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /**
+   * How many of `promptTokens` were read from the provider's prompt cache; priced at
+   * `cachedInput`. Capped at `promptTokens`. @default 0
+   */
+  readonly cachedPromptTokens?: number;
 }
 
 /**
@@ -48,6 +59,20 @@ export function priceFor(model: string, table: PriceTable): ModelPrice | undefin
 }
 
 /**
+ * The keys a served call's price is looked up by, most specific first: the deployment id
+ * (`deepseek/deepseek-chat`), then the served logical model, then the upstream model name.
+ *
+ * @param deploymentId `provider/upstreamModel` (a provider name never contains `/`).
+ * @param servedModel the logical model the deployment belongs to.
+ */
+export function priceKeys(deploymentId: string, servedModel: string): string[] {
+  const slash = deploymentId.indexOf('/');
+  const keys = [deploymentId, servedModel];
+  if (slash >= 0) keys.push(deploymentId.slice(slash + 1));
+  return keys;
+}
+
+/**
  * The cost of one call in USD. Never throws.
  *
  * @param price from {@link priceFor}; `undefined` (an unpriced model) costs 0.
@@ -55,11 +80,20 @@ export function priceFor(model: string, table: PriceTable): ModelPrice | undefin
  */
 export function costUsd(usage: TokenUsage, price: ModelPrice | undefined): number {
   if (!price) return 0;
+  const prompt = tokenCount(usage.promptTokens);
+  const cached = cachedTokenCount(usage);
   return (
-    (tokenCount(usage.promptTokens) * price.input +
+    ((prompt - cached) * price.input +
+      cached * (price.cachedInput ?? price.input) +
       tokenCount(usage.completionTokens) * price.output) /
     TOKENS_PER_PRICE_UNIT
   );
+}
+
+/** The cached part of a call's prompt tokens, made safe to add: at most `promptTokens`. */
+export function cachedTokenCount(usage: TokenUsage): number {
+  // Cached tokens are a part of the prompt, never more than all of it.
+  return Math.min(tokenCount(usage.promptTokens), tokenCount(usage.cachedPromptTokens ?? 0));
 }
 
 /** A token count made safe to add: negative, NaN and infinite values become 0. */

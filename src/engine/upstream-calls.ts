@@ -76,14 +76,28 @@ export async function callJson(
   };
 }
 
-/** Prompt and completion tokens from an OpenAI `usage` object (zeros when absent). */
-export function usageOf(body: unknown): { promptTokens: number; completionTokens: number } {
+/** Tokens of one upstream answer, as {@link usageOf} reads them. */
+export interface WireUsage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  /** `usage.prompt_tokens_details.cached_tokens`; present only when the upstream reported some. */
+  readonly cachedPromptTokens?: number;
+}
+
+/**
+ * Prompt, completion and cached prompt tokens from an OpenAI `usage` object (zeros when absent).
+ * Cached tokens are part of `prompt_tokens`; the cost ledger prices them at `cachedInput`.
+ */
+export function usageOf(body: unknown): WireUsage {
   const usage = isObject(body) ? body.usage : undefined;
   if (!isObject(usage)) return { promptTokens: 0, completionTokens: 0 };
   const p = usage.prompt_tokens;
   const c = usage.completion_tokens;
+  const details = usage.prompt_tokens_details;
+  const cached = isObject(details) ? details.cached_tokens : undefined;
   return {
     promptTokens: typeof p === 'number' ? p : 0,
     completionTokens: typeof c === 'number' ? c : 0,
+    ...(typeof cached === 'number' && cached > 0 && { cachedPromptTokens: cached }),
   };
 }
