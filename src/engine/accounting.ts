@@ -13,6 +13,8 @@ import type { BreakerboxMeta, FallbackKind } from './meta.js';
 export interface Usage {
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /** Of `promptTokens`, those served from the provider's prompt cache (priced `cachedInput`). */
+  readonly cachedPromptTokens?: number;
 }
 
 const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0 };

@@ -360,7 +360,11 @@ export class Breakerbox {
       meta: describe(answer),
       callerWantsUsage: body.stream_options?.include_usage === true,
       onEnd: (end) => {
-        const usage = { promptTokens: end.promptTokens, completionTokens: end.completionTokens };
+        const usage = {
+          promptTokens: end.promptTokens,
+          completionTokens: end.completionTokens,
+          ...(end.cachedPromptTokens > 0 && { cachedPromptTokens: end.cachedPromptTokens }),
+        };
         const outcome: Outcome =
           end.outcome.type === 'success'
             ? { type: 'success', durationMs: win.attemptMs }

@@ -17,6 +17,8 @@ export interface StreamEnd {
   readonly outcome: Outcome;
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /** Of `promptTokens`, those the provider served from its prompt cache (0: none reported). */
+  readonly cachedPromptTokens: number;
   readonly error: unknown;
 }
 
@@ -53,6 +55,7 @@ export class ChatStream implements AsyncIterable<string> {
   readonly #onEnd: (end: StreamEnd) => RequestEvent;
   #resolveReport!: (report: RequestEvent) => void;
   #promptTokens = 0;
+  #cachedPromptTokens = 0;
   #completionTokens = 0;
   #ended = false;
   #started = false;
@@ -117,10 +120,16 @@ export class ChatStream implements AsyncIterable<string> {
   #filter(data: string): string | undefined {
     if (data.includes('"usage":{')) {
       const chunk = JSON.parse(data) as {
-        usage?: { prompt_tokens?: number; completion_tokens?: number };
+        usage?: {
+          prompt_tokens?: number;
+          completion_tokens?: number;
+          prompt_tokens_details?: { cached_tokens?: number } | null;
+        };
         choices?: unknown[];
       };
       this.#promptTokens = chunk.usage?.prompt_tokens ?? this.#promptTokens;
+      const cached = chunk.usage?.prompt_tokens_details?.cached_tokens;
+      if (typeof cached === 'number') this.#cachedPromptTokens = cached;
       this.#completionTokens = chunk.usage?.completion_tokens ?? this.#completionTokens;
       if (!this.#wantsUsage && (chunk.choices?.length ?? 0) === 0) return undefined;
     }
@@ -135,6 +144,7 @@ export class ChatStream implements AsyncIterable<string> {
     const report = this.#onEnd({
       outcome,
       promptTokens: this.#promptTokens,
+      cachedPromptTokens: this.#cachedPromptTokens,
       completionTokens: this.#completionTokens,
       error,
     });
