@@ -19,7 +19,6 @@ export const ERROR_CODES = [
   'all_candidates_failed',
   'budget_exceeded',
   'config_invalid',
-  'state_store_unavailable',
   'invalid_request',
   'model_not_found',
   'invalid_api_key',
@@ -331,14 +330,6 @@ export class ConfigError extends BreakerboxError {
 
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), issues: this.issues, file: this.file };
-  }
-}
-
-/** Shared state (Redis) could not be reached; callers fall back to local state. */
-export class StateStoreError extends BreakerboxError {
-  readonly code = 'state_store_unavailable' as const;
-  constructor(message = 'shared state store is unreachable', options?: ErrorOptions) {
-    super(message, options);
   }
 }
 
