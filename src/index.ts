@@ -74,7 +74,6 @@ export {
   AllCandidatesFailedError,
   BudgetExceededError,
   ConfigError,
-  StateStoreError,
   InvalidRequestError,
   ModelNotFoundError,
   InvalidApiKeyError,

@@ -37,6 +37,7 @@ test('toJSON emits whitelisted fields only', () => {
   assert.deepEqual(Object.keys(e.toJSON()).sort(), [
     'code',
     'deploymentId',
+    'detail',
     'kind',
     'message',
     'name',
@@ -58,6 +59,26 @@ test('toJSON emits whitelisted fields only', () => {
   );
   assert.match(all.message, /p\/gpt-4\.1: skipped \(breaker_open\)/);
   assert.equal((all.toJSON().attempts as unknown[]).length, 1);
+});
+
+test('a network detail is in the message, toJSON and the attempt summary', () => {
+  const e = new UpstreamError({
+    kind: 'network',
+    deploymentId: 'openai/gpt-4o',
+    detail: 'ECONNREFUSED 127.0.0.1:9',
+  });
+  assert.equal(e.message, 'upstream openai/gpt-4o failed: network (ECONNREFUSED 127.0.0.1:9)');
+  assert.equal(e.toJSON().detail, 'ECONNREFUSED 127.0.0.1:9');
+  const all = new AllCandidatesFailedError('gpt-4o', [
+    {
+      deployment: 'openai/gpt-4o',
+      model: 'gpt-4o',
+      result: 'failed',
+      reason: 'network',
+      detail: 'ECONNREFUSED 127.0.0.1:9',
+    },
+  ]);
+  assert.match(all.message, /openai\/gpt-4o: failed \(network: ECONNREFUSED 127\.0\.0\.1:9\)/);
 });
 
 test('ConfigError lists every issue with its path', () => {

@@ -19,7 +19,6 @@ export const ERROR_CODES = [
   'all_candidates_failed',
   'budget_exceeded',
   'config_invalid',
-  'state_store_unavailable',
   'invalid_request',
   'model_not_found',
   'invalid_api_key',
@@ -174,6 +173,12 @@ export interface UpstreamErrorInit {
   readonly deploymentId: string;
   readonly status?: number;
   readonly retryAfterMs?: number;
+  /**
+   * What the network said, for network-level failures: the errno or TLS code, `host:port`, and
+   * a TLS reason (`ECONNREFUSED 127.0.0.1:9`, `CERT_HAS_EXPIRED api.example.com:443: certificate
+   * has expired`). Never a body, a header or a key.
+   */
+  readonly detail?: string;
   readonly message?: string;
 }
 
@@ -184,17 +189,20 @@ export class UpstreamError extends BreakerboxError {
   readonly deploymentId: string;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
+  /** The network detail (errno, `host:port`, TLS reason), when the failure was network-level. */
+  readonly detail: string | undefined;
 
   constructor(init: UpstreamErrorInit, options?: ErrorOptions) {
     super(
       init.message ??
-        `upstream ${init.deploymentId} failed: ${init.kind}${init.status ? ` (HTTP ${init.status})` : ''}`,
+        `upstream ${init.deploymentId} failed: ${init.kind}${init.status ? ` (HTTP ${init.status})` : ''}${init.detail ? ` (${init.detail})` : ''}`,
       options,
     );
     this.kind = init.kind;
     this.deploymentId = init.deploymentId;
     this.status = init.status;
     this.retryAfterMs = init.retryAfterMs;
+    this.detail = init.detail;
   }
 
   override toJSON(): Record<string, unknown> {
@@ -204,6 +212,7 @@ export class UpstreamError extends BreakerboxError {
       deploymentId: this.deploymentId,
       status: this.status,
       retryAfterMs: this.retryAfterMs,
+      detail: this.detail,
     };
   }
 }
@@ -262,6 +271,8 @@ export interface AttemptRecord {
   /** For a skip: when this candidate can next be admitted. */
   readonly retryAfterMs?: number;
   readonly durationMs?: number;
+  /** For a network failure: errno, `host:port` and TLS reason (see `UpstreamError.detail`). */
+  readonly detail?: string;
 }
 
 /** Every candidate for a request was skipped or failed. */
@@ -273,7 +284,9 @@ export class AllCandidatesFailedError extends BreakerboxError {
   readonly retryAfterMs: number | undefined;
 
   constructor(model: string, attempts: readonly AttemptRecord[], retryAfterMs?: number) {
-    const summary = attempts.map((a) => `${a.deployment}: ${a.result} (${a.reason})`).join('; ');
+    const summary = attempts
+      .map((a) => `${a.deployment}: ${a.result} (${a.reason}${a.detail ? `: ${a.detail}` : ''})`)
+      .join('; ');
     super(`every candidate for model "${model}" failed: ${summary || 'no candidates'}`);
     this.model = model;
     this.attempts = attempts;
@@ -331,14 +344,6 @@ export class ConfigError extends BreakerboxError {
 
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), issues: this.issues, file: this.file };
-  }
-}
-
-/** Shared state (Redis) could not be reached; callers fall back to local state. */
-export class StateStoreError extends BreakerboxError {
-  readonly code = 'state_store_unavailable' as const;
-  constructor(message = 'shared state store is unreachable', options?: ErrorOptions) {
-    super(message, options);
   }
 }
 

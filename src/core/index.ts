@@ -30,7 +30,6 @@ export {
   AllCandidatesFailedError,
   BudgetExceededError,
   ConfigError,
-  StateStoreError,
   InvalidRequestError,
   ModelNotFoundError,
   InvalidApiKeyError,

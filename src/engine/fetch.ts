@@ -1,16 +1,28 @@
 /**
- * `bb.fetch`: a WHATWG fetch the official `openai` SDK accepts as its `fetch` option. It routes
- * `/chat/completions` (streams included), `/embeddings` and `/models` through the engine and
- * always returns a `Response` — errors as the OpenAI envelope with `x-request-id` and
- * `x-should-retry` — and never throws (a throw becomes an SDK connection error, which it retries).
- * Use it with `maxRetries: 0` so only breakerbox retries.
+ * `bb.fetch`: a WHATWG fetch the official `openai` SDK accepts as its `fetch` option. It serves
+ * the OpenAI route table (`openai-routes.ts`, the same the gateway serves) through the engine.
+ *
+ * Errors from breakerbox come back as `Response`s, never as throws: the OpenAI envelope with
+ * `x-request-id` and `x-should-retry` (a throw becomes an SDK connection error, which it
+ * retries). Use it with `maxRetries: 0` so only breakerbox retries.
+ *
+ * Cancellation is fetch's own: once `init.signal` aborts, the promise rejects with the signal's
+ * reason (a `DOMException` `AbortError` when it has none) and a streaming body errors the same
+ * way mid-stream. So the SDK raises `APIUserAbortError` for a user's abort and
+ * `APIConnectionTimeoutError` for its own `timeout`, as with the real fetch.
  */
-import { InvalidRequestError, ModelNotFoundError } from '../core/index.js';
+import { InvalidRequestError } from '../core/index.js';
 import type { Breakerbox } from './breakerbox.js';
-import { metaHeaders } from './meta.js';
 import { toWireError } from './openai-error.js';
+import {
+  answerOpenAI,
+  apiPathOf,
+  resolveOpenAIRoute,
+  routeError,
+  takesBody,
+} from './openai-routes.js';
 import { newRequestId } from './request-context.js';
-import { sseBody } from './sse-body.js';
+import { abortReason, sseBody, sseHeaders } from './sse-body.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
@@ -18,11 +30,19 @@ function json(status: number, body: string, headers: Record<string, string>): Re
   return new Response(body, { status, headers: { ...JSON_TYPE, ...headers } });
 }
 
-/** The error Response for anything thrown while serving `requestId`. */
-export function errorResponse(error: unknown, requestId: string): Response {
+/**
+ * The error Response for anything thrown while serving `requestId`.
+ * @param status overrides the catalogue's status (404 and 405 for routing errors)
+ */
+export function errorResponse(
+  error: unknown,
+  requestId: string,
+  override: { status?: number; headers?: Record<string, string> } = {},
+): Response {
   const wire = toWireError(error);
-  return json(wire.status, JSON.stringify(wire.body), {
+  return json(override.status ?? wire.status, JSON.stringify(wire.body), {
     ...wire.headers,
+    ...override.headers,
     'x-request-id': requestId,
   });
 }
@@ -47,15 +67,55 @@ async function readBody(
   }
 }
 
-function modelsResponse(bb: Breakerbox, id: string | undefined, requestId: string): Response {
-  const created = Math.floor(bb.startedAtEpochMs / 1000);
-  const entry = (name: string) => ({ id: name, object: 'model', created, owned_by: 'breakerbox' });
-  if (id !== undefined) {
-    if (!bb.models.includes(id)) return errorResponse(new ModelNotFoundError(id), requestId);
-    return json(200, JSON.stringify(entry(id)), { 'x-request-id': requestId });
+/** What one call to `bb.fetch` asks for, read from `input` and `init` as fetch reads them. */
+interface FetchRequest {
+  readonly input: string | URL | Request;
+  readonly init: RequestInit | undefined;
+  readonly url: URL;
+  readonly method: string;
+  readonly requestId: string;
+  readonly signal: AbortSignal | undefined;
+}
+
+function requestOf(input: string | URL | Request, init: RequestInit | undefined): FetchRequest {
+  const req = input instanceof Request ? input : undefined;
+  const headers = new Headers(init?.headers ?? req?.headers);
+  return {
+    input,
+    init,
+    url: new URL(req ? req.url : input instanceof URL ? input.href : input),
+    method: (init?.method ?? req?.method ?? 'GET').toUpperCase(),
+    requestId: headers.get('x-request-id') ?? newRequestId(),
+    signal: init?.signal ?? req?.signal ?? undefined,
+  };
+}
+
+async function serve(bb: Breakerbox, req: FetchRequest): Promise<Response> {
+  const { url, method, requestId, signal } = req;
+  const apiPath = apiPathOf(url.pathname);
+  const resolution =
+    apiPath === undefined ? { kind: 'not-found' as const } : resolveOpenAIRoute(method, apiPath);
+  if (resolution.kind !== 'match') {
+    const { status, error, headers } = routeError(resolution, method, url.pathname);
+    return errorResponse(error, requestId, { status, headers });
   }
-  const body = { object: 'list', data: bb.models.map(entry) };
-  return json(200, JSON.stringify(body), { 'x-request-id': requestId });
+  const route = resolution.route;
+  const body = takesBody(route.id) ? await readBody(req.input, req.init) : undefined;
+  const options = { requestId, ...(signal && { signal }) };
+  const answer = await answerOpenAI(bb, { route, body, options });
+  if (answer.type === 'json') return json(200, answer.text, answer.headers);
+  return new Response(sseBody(answer.stream, signal), {
+    status: 200,
+    headers: sseHeaders(answer.stream.meta),
+  });
+}
+
+/**
+ * What fetch rejects with once `signal` has aborted, else undefined. A call rather than an inline
+ * `signal.aborted`, which TypeScript would keep narrowed to false across the awaits.
+ */
+function rejection(signal: AbortSignal | undefined): { reason: unknown } | undefined {
+  return signal?.aborted === true ? { reason: abortReason(signal) } : undefined;
 }
 
 /** Creates the `fetch` for one engine. */
@@ -63,49 +123,24 @@ export function createFetch(
   bb: Breakerbox,
 ): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
   return async (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    const method = (
-      init?.method ?? (input instanceof Request ? input.method : 'GET')
-    ).toUpperCase();
-    const headers = new Headers(
-      init?.headers ?? (input instanceof Request ? input.headers : undefined),
-    );
-    const requestId = headers.get('x-request-id') ?? newRequestId();
-    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
-    const path = url.pathname.replace(/\/+$/, '');
+    const req = requestOf(input, init ?? undefined);
+    // As fetch: an aborted signal rejects, before any work and whatever the work then did.
+    const early = rejection(req.signal);
+    if (early) throw early.reason;
+    let response: Response;
     try {
-      if (method === 'GET' && path.endsWith('/models'))
-        return modelsResponse(bb, undefined, requestId);
-      const modelMatch = method === 'GET' ? /\/models\/([^/]+)$/.exec(path) : null;
-      if (modelMatch) return modelsResponse(bb, decodeURIComponent(modelMatch[1] ?? ''), requestId);
-      const route = path.endsWith('/chat/completions')
-        ? 'chat'
-        : path.endsWith('/embeddings')
-          ? 'embeddings'
-          : undefined;
-      if (method !== 'POST' || route === undefined) {
-        return errorResponse(
-          new InvalidRequestError(`Invalid URL (${method} ${url.pathname})`, null),
-          requestId,
-        );
-      }
-      const body = await readBody(input, init ?? undefined);
-      const options = { requestId, ...(signal ? { signal } : {}) };
-      if (route === 'chat' && (body as { stream?: unknown } | null)?.stream === true) {
-        const stream = await bb.openStream(body, options);
-        return new Response(sseBody(stream), {
-          status: 200,
-          headers: {
-            'content-type': 'text/event-stream; charset=utf-8',
-            'cache-control': 'no-cache',
-            ...metaHeaders(stream.meta),
-          },
-        });
-      }
-      const r = await bb.relay(route, body, options);
-      return json(200, r.text ?? JSON.stringify(r.body), metaHeaders(r.meta));
+      response = await serve(bb, req);
     } catch (error) {
-      return errorResponse(error, requestId);
+      const aborted = rejection(req.signal);
+      if (aborted) throw aborted.reason;
+      return errorResponse(error, req.requestId);
     }
+    const late = rejection(req.signal);
+    if (late) {
+      // Aborted as the answer came: drop it (a stream body has already cancelled itself).
+      await response.body?.cancel().catch(() => undefined);
+      throw late.reason;
+    }
+    return response;
   };
 }

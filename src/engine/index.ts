@@ -11,6 +11,22 @@ export { newRequestId } from './request-context.js';
 export { toWireError, MAX_RETRY_AFTER_MS } from './openai-error.js';
 export type { WireError } from './openai-error.js';
 export { errorResponse } from './fetch.js';
-export { DONE, errorEvent } from './sse-body.js';
+export { DONE, errorEvent, sseHeaders } from './sse-body.js';
+export {
+  answerOpenAI,
+  checkMethod,
+  isStreamCall,
+  resolveOpenAIRoute,
+  routeError,
+  safeDecode,
+  takesBody,
+} from './openai-routes.js';
+export type {
+  OpenAIAnswer,
+  OpenAICall,
+  OpenAIRoute,
+  OpenAIRouteId,
+  RouteResolution,
+} from './openai-routes.js';
 export { validateChatBody, validateEmbeddingsBody, estimatePromptTokens } from './validate.js';
 export type { ChatBody, EmbeddingsBody } from './validate.js';

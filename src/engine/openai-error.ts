@@ -34,7 +34,6 @@ const STATUS: Record<ErrorCode, number> = {
   all_candidates_failed: 503,
   budget_exceeded: 429,
   config_invalid: 500,
-  state_store_unavailable: 503,
   invalid_request: 400,
   model_not_found: 404,
   invalid_api_key: 401,

@@ -4,11 +4,23 @@
  * `[DONE]` (clients then raise an APIError instead of returning a silently truncated answer).
  */
 import type { ChatStream } from './chat-stream.js';
+import { metaHeaders } from './meta.js';
+import type { BreakerboxMeta } from './meta.js';
 import { toWireError } from './openai-error.js';
 
 const encoder = new TextEncoder();
 /** The stream's closing line. */
 export const DONE = 'data: [DONE]\n\n';
+
+/** The headers of an SSE answer (`bb.fetch` and the gateway): content type, no buffering, meta. */
+export function sseHeaders(meta: BreakerboxMeta): Record<string, string> {
+  return {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+    ...metaHeaders(meta),
+  };
+}
 
 /** The error event that ends a failed stream. */
 export function errorEvent(error: unknown): string {
@@ -16,25 +28,63 @@ export function errorEvent(error: unknown): string {
   return `data: ${JSON.stringify({ error: { ...wire.body.error, attempts: undefined } })}\n\n`;
 }
 
-/** A byte stream for `new Response(...)`, pulled chunk by chunk (backpressure for free). */
-export function sseBody(stream: ChatStream): ReadableStream<Uint8Array> {
+/**
+ * What WHATWG `fetch` rejects with (and errors a body with) once `signal` aborts: its reason,
+ * or a `DOMException` `AbortError` when it has none. The openai SDK tells a user's abort
+ * (`APIUserAbortError`) from its own timeout (`APIConnectionTimeoutError`) by exactly this.
+ */
+export function abortReason(signal: AbortSignal): unknown {
+  const reason: unknown = signal.reason;
+  return reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+/**
+ * A byte stream for `new Response(...)`, pulled chunk by chunk (backpressure for free). When
+ * `signal` aborts, the body errors at once with {@link abortReason}, as a fetch body does, and
+ * the chat stream is cancelled (its upstream socket closed).
+ */
+export function sseBody(stream: ChatStream, signal?: AbortSignal): ReadableStream<Uint8Array> {
   const it = stream[Symbol.asyncIterator]();
+  let closed = false;
+  let onAbort: (() => void) | undefined;
+  const finish = (): void => {
+    closed = true;
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  };
   return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (!signal) return;
+      onAbort = () => {
+        finish();
+        stream.cancel();
+        controller.error(abortReason(signal));
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    },
     async pull(controller) {
+      let chunk: string;
       try {
         const next = await it.next();
+        if (closed) return;
         if (next.done === true) {
+          finish();
           controller.enqueue(encoder.encode(DONE));
           controller.close();
           return;
         }
-        controller.enqueue(encoder.encode(`data: ${next.value}\n\n`));
+        chunk = `data: ${next.value}\n\n`;
       } catch (error) {
+        if (closed) return;
+        finish();
         controller.enqueue(encoder.encode(errorEvent(error)));
         controller.close();
+        return;
       }
+      controller.enqueue(encoder.encode(chunk));
     },
     async cancel() {
+      finish();
       stream.cancel();
       await it.return?.();
     },

@@ -5,7 +5,6 @@ import type { Breakerbox } from '../engine/index.js';
 import type { Access } from './access.js';
 import type { ClientLimits } from './client-limits.js';
 import type { DashboardFeed } from './dashboard.js';
-import type { Exchange } from './exchange.js';
 import type { GatewayLogger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
 
@@ -29,6 +28,4 @@ export interface GatewayContext {
   readonly protectMetrics: boolean;
   /** True once `close()` has started: `/readyz` answers 503. */
   isDraining(): boolean;
-  /** Links an exchange to the engine's events for its request id (tokens, cost, ttft). */
-  watch(ex: Exchange): void;
 }

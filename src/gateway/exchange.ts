@@ -3,9 +3,10 @@
  * it. Created per request; everything is filled in as the request goes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BreakerboxMeta } from '../engine/index.js';
+import type { AttemptRecord } from '../core/index.js';
+import type { BreakerboxMeta, RequestEvent } from '../engine/index.js';
 import type { ClientIdentity } from './auth.js';
-import type { RequestLogLine } from './log.js';
+import type { AttemptLogEntry, RequestLogLine } from './log.js';
 
 /** The longest client-sent `x-request-id` echoed back; longer ones are replaced. */
 const MAX_REQUEST_ID_LENGTH = 200;
@@ -37,10 +38,17 @@ export class Exchange {
   meta: BreakerboxMeta | undefined;
   stream = false;
   errorCode: string | undefined;
-  /** Filled from the engine's request event: tokens, cost, time to first token. */
-  usage:
-    | { promptTokens: number; completionTokens: number; costUsd: number; ttftMs?: number }
-    | undefined;
+  /** The network detail of the error answered (errno, address, TLS reason), if any. */
+  errorDetail: string | undefined;
+  /** The attempts listed by the error answered (every candidate skipped or failed). */
+  errorAttempts: readonly AttemptRecord[] = [];
+  /**
+   * This request's own report from the engine (tokens, cost, final meta), taken from the call's
+   * result, never matched by request id: a client may send the same `x-request-id` twice at once.
+   */
+  report: RequestEvent | undefined;
+  /** Pending while a stream's report is still to come; the log line waits for it. */
+  reportPending: Promise<void> | undefined;
   /** Ends this request's in-flight count (model routes only). */
   endInFlight: (() => void) | undefined;
   #abort: AbortController | undefined;
@@ -76,6 +84,18 @@ export class Exchange {
     this.#abort?.abort();
   }
 
+  /**
+   * Takes a stream's report when it resolves (once the stream has ended in any way). It always
+   * does: the stream is either read to its end or cancelled when the response closes.
+   */
+  awaitReport(report: Promise<RequestEvent>): void {
+    this.reportPending = report.then((r) => {
+      this.report = r;
+      this.meta = r.meta;
+      this.reportPending = undefined;
+    });
+  }
+
   /** The base headers of every response: the request id. */
   baseHeaders(): Record<string, string> {
     return { 'x-request-id': this.requestId };
@@ -84,8 +104,10 @@ export class Exchange {
   /** The log line once the response has ended. */
   logLine(nowMs: number): RequestLogLine {
     const m = this.meta;
+    const r = this.report;
     const status = this.res.statusCode;
     const aborted = !this.res.writableFinished;
+    const attempts = m?.attempts ?? this.errorAttempts;
     return {
       requestId: this.requestId,
       method: this.method,
@@ -100,17 +122,32 @@ export class Exchange {
         fallback: m.fallback,
         attempts: m.calls,
       }),
+      ...(m === undefined &&
+        attempts.length > 0 && { attempts: attempts.filter((a) => a.result !== 'skipped').length }),
+      ...(attempts.length > 0 && { attemptLog: attempts.map(attemptLogEntry) }),
       ...(this.stream && { stream: true }),
-      ...(this.usage !== undefined && {
-        promptTokens: this.usage.promptTokens,
-        completionTokens: this.usage.completionTokens,
-        costUsd: this.usage.costUsd,
+      ...(r !== undefined && {
+        promptTokens: r.promptTokens,
+        completionTokens: r.completionTokens,
+        costUsd: r.meta.costUsd,
       }),
-      ...(this.usage?.ttftMs !== undefined && { ttftMs: this.usage.ttftMs }),
+      ...(r?.ttftMs !== undefined && { ttftMs: r.ttftMs }),
       ...(this.errorCode !== undefined && { errorCode: this.errorCode }),
+      ...(this.errorDetail !== undefined && { errorDetail: this.errorDetail }),
       ...(this.client !== undefined && { client: this.client.name }),
     };
   }
+}
+
+/** One attempt as logged: plain fields, the network detail included, never a body. */
+function attemptLogEntry(a: AttemptRecord): AttemptLogEntry {
+  return {
+    deployment: a.deployment,
+    result: a.result,
+    reason: a.reason,
+    ...(a.status !== undefined && { status: a.status }),
+    ...(a.detail !== undefined && { detail: a.detail }),
+  };
 }
 
 function outcomeOf(ex: Exchange, aborted: boolean): string {

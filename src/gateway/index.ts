@@ -8,7 +8,7 @@ export { isLoopbackHost } from './auth.js';
 export { GatewayMetrics, CIRCUIT_STATES } from './metrics.js';
 export type { GatewayMetricsOptions } from './metrics.js';
 export { createLogger, silentLogger, REDACT_PATHS } from './log.js';
-export type { GatewayLogger, CreateLoggerOptions, RequestLogLine } from './log.js';
+export type { AttemptLogEntry, GatewayLogger, CreateLoggerOptions, RequestLogLine } from './log.js';
 export { errorSource } from './taxonomy.js';
 export type { ErrorSource } from './taxonomy.js';
 export type { DashboardSnapshot } from './dashboard.js';

@@ -58,7 +58,21 @@ export function silentLogger(): GatewayLogger {
   return pino({ level: 'silent' });
 }
 
-/** One finished HTTP request, as logged. Every field is plain data without secrets. */
+/** One candidate skipped or failed while serving a request, as logged. */
+export interface AttemptLogEntry {
+  readonly deployment: string;
+  readonly result: 'skipped' | 'failed' | 'succeeded';
+  /** An error code (`breaker_open`, ...) or a failure kind (`network`, `server_error`, ...). */
+  readonly reason: string;
+  readonly status?: number;
+  /** For network failures: errno, `host:port` and TLS reason (`ECONNREFUSED 127.0.0.1:9`). */
+  readonly detail?: string;
+}
+
+/**
+ * One finished HTTP request, as logged. Every field is plain data without secrets. Tokens and
+ * cost come from this request's own result (never from an event matched by request id).
+ */
 export interface RequestLogLine {
   readonly requestId: string;
   readonly method: string;
@@ -71,13 +85,18 @@ export interface RequestLogLine {
   readonly servedModel?: string | null;
   readonly deployment?: string | null;
   readonly fallback?: string;
+  /** Upstream calls made. */
   readonly attempts?: number;
+  /** Every candidate skipped or failed before the answer (or the error), in order. */
+  readonly attemptLog?: readonly AttemptLogEntry[];
   readonly stream?: boolean;
   readonly promptTokens?: number;
   readonly completionTokens?: number;
   readonly costUsd?: number;
   readonly ttftMs?: number;
   readonly errorCode?: string;
+  /** The network detail of a failed stream's error (errno, address, TLS reason), if any. */
+  readonly errorDetail?: string;
   /** The client key's *name*. */
   readonly client?: string;
 }

@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { CancelledError, InvalidRequestError, isBreakerboxError } from '../core/index.js';
+import type { AttemptRecord } from '../core/index.js';
 import { toWireError } from '../engine/index.js';
 import { BodyError } from './body.js';
 import { HttpError } from './http-error.js';
@@ -47,9 +48,16 @@ export function codeOf(error: unknown): string {
 }
 
 /** Attempts carried by an error (`AllCandidatesFailedError`), else none. */
-export function attemptsOf(error: unknown): AnsweredError['attempts'] {
+export function attemptsOf(error: unknown): readonly AttemptRecord[] {
   const a = (error as { attempts?: unknown } | null)?.attempts;
-  return Array.isArray(a) ? (a as AnsweredError['attempts']) : [];
+  return Array.isArray(a) ? (a as readonly AttemptRecord[]) : [];
+}
+
+/** The network detail of an `UpstreamError` (errno, `host:port`, TLS reason), else undefined. */
+export function detailOf(error: unknown): string | undefined {
+  if (!isBreakerboxError(error) || error.code !== 'upstream_error') return undefined;
+  const detail = (error as { detail?: unknown }).detail;
+  return typeof detail === 'string' ? detail : undefined;
 }
 
 /**

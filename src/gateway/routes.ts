@@ -1,14 +1,15 @@
 /**
- * The route table: method and path to a route id. Plain string checks, no regex engine on the
- * hot path; the admin paths carry a deployment id that itself contains `/` (`provider/model`).
+ * The gateway's route table: the OpenAI routes under `/v1` (the engine's table, the same one
+ * `bb.fetch` serves), plus the gateway's own ops and admin routes. Plain string checks, no regex
+ * engine on the hot path; the admin paths carry a deployment id that itself contains `/`
+ * (`provider/model`).
  */
+import { checkMethod, resolveOpenAIRoute, safeDecode } from '../engine/index.js';
+import type { OpenAIRouteId, RouteResolution } from '../engine/index.js';
 
 /** Every route the gateway serves. */
 export type RouteId =
-  | 'chat'
-  | 'embeddings'
-  | 'models'
-  | 'model'
+  | OpenAIRouteId
   | 'metrics'
   | 'healthz'
   | 'readyz'
@@ -29,15 +30,9 @@ export interface RouteMatch {
 }
 
 /** The result of resolving a request line. */
-export type Resolution =
-  | { readonly kind: 'match'; readonly route: RouteMatch }
-  | { readonly kind: 'wrong-method'; readonly allow: string }
-  | { readonly kind: 'not-found' };
+export type Resolution = RouteResolution<RouteMatch>;
 
 const FIXED: ReadonlyMap<string, { method: string; id: RouteId }> = new Map([
-  ['/v1/chat/completions', { method: 'POST', id: 'chat' }],
-  ['/v1/embeddings', { method: 'POST', id: 'embeddings' }],
-  ['/v1/models', { method: 'GET', id: 'models' }],
   ['/metrics', { method: 'GET', id: 'metrics' }],
   ['/healthz', { method: 'GET', id: 'healthz' }],
   ['/readyz', { method: 'GET', id: 'readyz' }],
@@ -47,50 +42,33 @@ const FIXED: ReadonlyMap<string, { method: string; id: RouteId }> = new Map([
 ]);
 
 const ACTIONS: ReadonlySet<string> = new Set(['open', 'close', 'reset', 'disable']);
-const MODEL_PREFIX = '/v1/models/';
+/** The OpenAI API base: the SDK's `baseURL` is `<gateway>/v1`. */
+const API_BASE = '/v1';
 const CIRCUIT_PREFIX = '/admin/circuits/';
 
-function safeDecode(s: string): string | undefined {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return undefined;
-  }
-}
-
-function allows(method: string, expected: string): boolean {
-  return method === expected || (expected === 'GET' && method === 'HEAD');
-}
-
-function checked(method: string, expected: string, route: RouteMatch): Resolution {
-  return allows(method, expected)
-    ? { kind: 'match', route }
-    : { kind: 'wrong-method', allow: expected === 'GET' ? 'GET, HEAD' : expected };
+function circuitAction(method: string, path: string): Resolution {
+  const rest = path.slice(CIRCUIT_PREFIX.length);
+  const slash = rest.lastIndexOf('/');
+  const action = rest.slice(slash + 1);
+  if (slash <= 0 || !ACTIONS.has(action)) return { kind: 'not-found' };
+  const name = safeDecode(rest.slice(0, slash));
+  if (name === undefined) return { kind: 'not-found' };
+  return checkMethod(method, 'POST', {
+    id: 'circuit-action',
+    name,
+    action: action as CircuitAction,
+  });
 }
 
 /** Resolves `method` and `path` (without the query string). A trailing `/` is ignored. */
 export function resolveRoute(method: string, rawPath: string): Resolution {
+  if (rawPath.startsWith(`${API_BASE}/`)) {
+    return resolveOpenAIRoute(method, rawPath.slice(API_BASE.length));
+  }
   const path = rawPath.length > 1 && rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath;
   const fixed = FIXED.get(path);
-  if (fixed) return checked(method, fixed.method, { id: fixed.id });
-  if (path.startsWith(MODEL_PREFIX) && path.length > MODEL_PREFIX.length) {
-    const name = safeDecode(path.slice(MODEL_PREFIX.length));
-    if (name === undefined) return { kind: 'not-found' };
-    return checked(method, 'GET', { id: 'model', name });
-  }
-  if (path.startsWith(CIRCUIT_PREFIX)) {
-    const rest = path.slice(CIRCUIT_PREFIX.length);
-    const slash = rest.lastIndexOf('/');
-    const action = rest.slice(slash + 1);
-    if (slash <= 0 || !ACTIONS.has(action)) return { kind: 'not-found' };
-    const name = safeDecode(rest.slice(0, slash));
-    if (name === undefined) return { kind: 'not-found' };
-    return checked(method, 'POST', {
-      id: 'circuit-action',
-      name,
-      action: action as CircuitAction,
-    });
-  }
+  if (fixed) return checkMethod(method, fixed.method, { id: fixed.id });
+  if (path.startsWith(CIRCUIT_PREFIX)) return circuitAction(method, path);
   return { kind: 'not-found' };
 }
 

@@ -7,8 +7,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { InvalidRequestError } from '../core/index.js';
-import type { Breakerbox, RequestEvent } from '../engine/index.js';
+import { routeError } from '../engine/index.js';
+import type { Breakerbox } from '../engine/index.js';
 import { Access } from './access.js';
 import type { ClientKeyConfig } from './auth.js';
 import { ClientLimits } from './client-limits.js';
@@ -28,7 +28,7 @@ import {
 import { createLogger, logRequest, logTransition } from './log.js';
 import type { GatewayLogger } from './log.js';
 import { GatewayMetrics } from './metrics.js';
-import { HttpError, attemptsOf, codeOf, sendError } from './respond.js';
+import { HttpError, attemptsOf, codeOf, detailOf, sendError } from './respond.js';
 import { RequestIds } from './request-id.js';
 import { resolveRoute, splitTarget } from './routes.js';
 import type { RouteMatch } from './routes.js';
@@ -100,7 +100,6 @@ class GatewayServer implements Gateway {
   readonly #server: Server;
   readonly #dashboard: DashboardFeed;
   readonly #inFlight = new Set<Exchange>();
-  readonly #watched = new Map<string, Exchange>();
   readonly #subscriptions: { dispose(): void }[] = [];
   readonly #ids = new RequestIds();
   #draining = false;
@@ -134,10 +133,6 @@ class GatewayServer implements Gateway {
       deadlineMs: this.engine.config.deadlineMs,
       protectMetrics: options.protectMetrics ?? false,
       isDraining: () => this.#draining,
-      watch: (ex) => {
-        // A client may reuse an id across concurrent requests: the first keeps the link.
-        if (!this.#watched.has(ex.requestId)) this.#watched.set(ex.requestId, ex);
-      },
     };
     this.#subscribe();
     this.#server = createServer((req, res) => {
@@ -188,22 +183,7 @@ class GatewayServer implements Gateway {
         logTransition(this.logger, t);
         this.#dashboard.poke();
       }),
-      this.engine.on('request', (e) => {
-        this.#onEngineRequest(e);
-      }),
     );
-  }
-
-  #onEngineRequest(e: RequestEvent): void {
-    const ex = this.#watched.get(e.meta.requestId);
-    if (ex === undefined) return;
-    ex.meta ??= e.meta;
-    ex.usage = {
-      promptTokens: e.promptTokens,
-      completionTokens: e.completionTokens,
-      costUsd: e.meta.costUsd,
-      ...(e.ttftMs !== undefined && { ttftMs: e.ttftMs }),
-    };
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
@@ -232,15 +212,9 @@ class GatewayServer implements Gateway {
   async #serve(ex: Exchange): Promise<void> {
     const resolution = resolveRoute(ex.method, ex.path);
     try {
-      if (resolution.kind === 'not-found') {
-        throw new HttpError(404, new InvalidRequestError(`Invalid URL (${ex.method} ${ex.path})`));
-      }
-      if (resolution.kind === 'wrong-method') {
-        throw new HttpError(
-          405,
-          new InvalidRequestError(`Method ${ex.method} is not allowed on ${ex.path}`),
-          { allow: resolution.allow },
-        );
+      if (resolution.kind !== 'match') {
+        const { status, error, headers } = routeError(resolution, ex.method, ex.path);
+        throw new HttpError(status, error, headers);
       }
       ex.route = resolution.route.id;
       await this.#route(ex, resolution.route);
@@ -255,11 +229,14 @@ class GatewayServer implements Gateway {
       case 'chat':
       case 'embeddings':
         ex.endInFlight = this.metrics.requestStarted();
-        await handleModelCall(ctx, ex, route.id);
+        await handleModelCall(ctx, ex, { id: route.id });
         break;
       case 'models':
       case 'model':
-        handleModels(ctx, ex, route.name);
+        await handleModels(ctx, ex, {
+          id: route.id,
+          ...(route.name !== undefined && { name: route.name }),
+        });
         break;
       case 'metrics':
         await handleMetrics(ctx, ex);
@@ -289,12 +266,16 @@ class GatewayServer implements Gateway {
     if (thrown instanceof MidStreamFailure) {
       const code = codeOf(thrown.error);
       ex.errorCode = code;
+      ex.errorDetail = detailOf(thrown.error);
       this.metrics.errorAnswered(errorSource(code, attemptsOf(thrown.error)), code);
       return;
     }
     const headers = ex.baseHeaders();
     if (ex.route === 'chat' || ex.route === 'embeddings') {
-      const calls = attemptsOf(thrown).filter((a) => a.result !== 'skipped').length;
+      // What the request tried comes from the error it failed with, not from an engine event.
+      ex.errorAttempts = attemptsOf(thrown);
+      ex.errorDetail = detailOf(thrown);
+      const calls = ex.errorAttempts.filter((a) => a.result !== 'skipped').length;
       headers['x-breakerbox-deployment'] = ex.meta?.deployment ?? 'none';
       headers['x-breakerbox-fallback'] = ex.meta?.fallback ?? 'none';
       headers['x-breakerbox-attempts'] = String(ex.meta?.calls ?? calls);
@@ -312,10 +293,17 @@ class GatewayServer implements Gateway {
     if (!ex.res.writableFinished) ex.cancel();
     ex.endInFlight?.();
     this.#inFlight.delete(ex);
-    if (this.#watched.get(ex.requestId) === ex) this.#watched.delete(ex.requestId);
     const now = performance.now();
     if (ex.model !== undefined) this.metrics.observeDuration(ex.model, now - ex.startedMs);
-    if (this.logger.isLevelEnabled('info')) logRequest(this.logger, ex.logLine(now));
+    if (this.logger.isLevelEnabled('info')) {
+      // A stream's report (tokens, cost) arrives when it ends: at the latest while this same
+      // 'close' is emitted, since the stream's own close listener cancels it.
+      if (ex.reportPending === undefined) logRequest(this.logger, ex.logLine(now));
+      else
+        void ex.reportPending.then(() => {
+          logRequest(this.logger, ex.logLine(now));
+        });
+    }
     if (this.#draining) {
       this.#server.closeIdleConnections();
       if (this.#inFlight.size === 0) this.#onIdle?.();

@@ -203,7 +203,15 @@ class FailoverRun<T> {
       case 'failure':
         d.breaker.record(admission.permit, { ...result.outcome, durationMs: result.durationMs });
         settleGrants(admission.grants, undefined);
-        this.#record(candidate, 'failed', result.outcome.kind, result.status, result.durationMs);
+        this.#record(
+          candidate,
+          'failed',
+          result.outcome.kind,
+          result.status,
+          result.durationMs,
+          undefined,
+          result.error.detail,
+        );
         if (!NOT_RETRYABLE.has(result.outcome.kind)) this.#retryable = true;
         return undefined;
       case 'caller_error':
@@ -353,6 +361,7 @@ class FailoverRun<T> {
     status?: number,
     durationMs?: number,
     retryAfterMs?: number,
+    detail?: string,
   ): void {
     const attempt: Attempt = {
       deployment: candidate.deployment.id,
@@ -362,6 +371,7 @@ class FailoverRun<T> {
       ...(status !== undefined && { status }),
       ...(durationMs !== undefined && { durationMs }),
       ...(retryAfterMs !== undefined && { retryAfterMs }),
+      ...(detail !== undefined && { detail }),
     };
     this.#attempts.push(attempt);
     this.#req.onAttempt?.(attempt);

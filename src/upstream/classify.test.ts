@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FailureKind } from '../core/index.js';
-import { classifyError, classifyResponse, failureKindForStatus } from './classify.js';
+import {
+  classifyError,
+  classifyResponse,
+  describeNetworkError,
+  failureKindForStatus,
+  formatNetworkDetail,
+} from './classify.js';
 import { toOpenAIErrorBody } from './envelope.js';
 
 const NOW = Date.UTC(2025, 0, 1);
@@ -165,4 +171,81 @@ test('failoverOn moves a 4xx about the request to the deployment side; context l
   assert.equal(failureKindForStatus(404), 'not_found');
   assert.equal(failureKindForStatus(400), null);
   assert.equal(failureKindForStatus(400, [400]), 'server_error');
+});
+
+/** An error shaped as Node's `net` or `tls` builds it: a message plus own fields. */
+function nodeError(message: string, fields: Record<string, unknown>): Error {
+  return Object.assign(new Error(message), fields);
+}
+
+test('network detail: errno and the peer from a connect error, its cause, or happy eyeballs', () => {
+  const refused = nodeError('connect ECONNREFUSED 127.0.0.1:9', {
+    code: 'ECONNREFUSED',
+    syscall: 'connect',
+    address: '127.0.0.1',
+    port: 9,
+  });
+  assert.deepEqual(describeNetworkError(refused), { code: 'ECONNREFUSED', address: '127.0.0.1:9' });
+  assert.deepEqual(describeNetworkError(new TypeError('fetch failed', { cause: refused })), {
+    code: 'ECONNREFUSED',
+    address: '127.0.0.1:9',
+  });
+  const v6 = nodeError('connect ECONNREFUSED ::1:443', {
+    code: 'ECONNREFUSED',
+    address: '::1',
+    port: 443,
+  });
+  assert.deepEqual(describeNetworkError(new AggregateError([v6, refused])), {
+    code: 'ECONNREFUSED',
+    address: '[::1]:443',
+  });
+  const cut = nodeError('other side closed', {
+    code: 'UND_ERR_SOCKET',
+    socket: { remoteAddress: '10.0.0.5', remotePort: 8443 },
+  });
+  assert.equal(formatNetworkDetail(describeNetworkError(cut)), 'UND_ERR_SOCKET 10.0.0.5:8443');
+});
+
+test('network detail: the TLS reason, from `reason` or the certificate error text', () => {
+  const expired = nodeError('certificate has expired', { code: 'CERT_HAS_EXPIRED' });
+  assert.deepEqual(describeNetworkError(expired), {
+    code: 'CERT_HAS_EXPIRED',
+    reason: 'certificate has expired',
+  });
+  assert.equal(
+    formatNetworkDetail(describeNetworkError(expired), 'api.example.com:443'),
+    'CERT_HAS_EXPIRED api.example.com:443: certificate has expired',
+  );
+  const altname = nodeError(
+    "Hostname/IP does not match certificate's altnames: Host: api.example.com. is not in the cert's altnames: DNS:other.example",
+    {
+      code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+      reason: "Host: api.example.com. is not in the cert's altnames: DNS:other.example",
+      host: 'api.example.com',
+    },
+  );
+  assert.deepEqual(describeNetworkError(new TypeError('fetch failed', { cause: altname })), {
+    code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+    reason: "Host: api.example.com. is not in the cert's altnames: DNS:other.example",
+  });
+  const selfSigned = nodeError('self-signed certificate', { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+  assert.equal(describeNetworkError(selfSigned).reason, 'self-signed certificate');
+  const long = nodeError('x'.repeat(1000), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+  assert.equal(describeNetworkError(long).reason?.length, 200);
+});
+
+test('network detail: never the message of a non-TLS error; nothing without a code', () => {
+  const reset = nodeError('read ECONNRESET while sending Bearer sk-secret-0123456789', {
+    code: 'ECONNRESET',
+  });
+  assert.deepEqual(describeNetworkError(reset), { code: 'ECONNRESET' });
+  assert.equal(formatNetworkDetail(describeNetworkError(reset), 'h:1'), 'ECONNRESET h:1');
+  assert.deepEqual(describeNetworkError(new Error('boom')), {});
+  assert.equal(formatNetworkDetail(describeNetworkError(new Error('boom')), 'h:1'), undefined);
+  assert.deepEqual(describeNetworkError(null), {});
+  assert.deepEqual(describeNetworkError('ECONNRESET'), {});
+  // A cause chain is followed a bounded number of layers, even a cycle.
+  const loop: { code?: string; cause?: unknown } = {};
+  loop.cause = loop;
+  assert.deepEqual(describeNetworkError(loop), {});
 });

@@ -183,3 +183,94 @@ export function classifyError(err: unknown): FailureKind {
   }
   return 'error';
 }
+
+/** What a network-level error says, for messages and logs: never a body, a header or a key. */
+export interface NetworkErrorDetail {
+  /** The errno, TLS or undici code: `ECONNREFUSED`, `CERT_HAS_EXPIRED`, `UND_ERR_SOCKET`. */
+  readonly code?: string;
+  /** The peer the error names, `host:port` (`127.0.0.1:9`, `[::1]:443`); TLS errors name none. */
+  readonly address?: string;
+  /** For TLS and certificate failures: Node's reason (`certificate has expired`). */
+  readonly reason?: string;
+}
+
+/** TLS reasons are Node's or OpenSSL's fixed texts, plus host names; capped all the same. */
+const MAX_REASON_CHARS = 200;
+
+function stringField(o: object, key: string): string | undefined {
+  const v = (o as Record<string, unknown>)[key];
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+function hostPort(host: string | undefined, port: unknown): string | undefined {
+  if (host === undefined || (typeof port !== 'number' && typeof port !== 'string'))
+    return undefined;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The `host:port` an error names: Node's errno fields (`connect`), or undici's socket info. */
+function addressOf(o: object): string | undefined {
+  const address = hostPort(stringField(o, 'address'), (o as { port?: unknown }).port);
+  if (address !== undefined) return address;
+  const socket = (o as { socket?: unknown }).socket;
+  if (socket === null || typeof socket !== 'object') return undefined;
+  return hostPort(
+    stringField(socket, 'remoteAddress'),
+    (socket as { remotePort?: unknown }).remotePort,
+  );
+}
+
+/** The error and what it wraps: `cause`, the first of an `AggregateError`'s errors, theirs. */
+function layersOf(err: unknown): object[] {
+  const layers: object[] = [];
+  let next: unknown = err;
+  // Bounded: an error chain deeper than four layers says nothing more useful.
+  for (let depth = 0; depth < 4 && next !== null && typeof next === 'object'; depth++) {
+    layers.push(next);
+    const errors = (next as { errors?: unknown }).errors;
+    const cause = (next as { cause?: unknown }).cause;
+    next = Array.isArray(errors) && errors.length > 0 ? errors[0] : cause;
+  }
+  return layers;
+}
+
+/**
+ * What a network-level error says: its code (from the error, its `cause`, or the first of an
+ * `AggregateError`'s errors), the peer it names, and for TLS and certificate failures Node's
+ * reason (`reason` when set, as on `ERR_TLS_CERT_ALTNAME_INVALID`; else the message, which for
+ * certificate codes is OpenSSL's fixed text). Pure; reads only these fields, never a body.
+ */
+export function describeNetworkError(err: unknown): NetworkErrorDetail {
+  let code: string | undefined;
+  let address: string | undefined;
+  let reason: string | undefined;
+  for (const layer of layersOf(err)) {
+    const c = codeOf(layer);
+    if (code === undefined && c !== undefined) {
+      code = c;
+      if (TLS.test(c)) reason = stringField(layer, 'reason') ?? stringField(layer, 'message');
+    }
+    address ??= addressOf(layer);
+  }
+  return {
+    ...(code !== undefined && { code }),
+    ...(address !== undefined && { address }),
+    ...(reason !== undefined && { reason: reason.slice(0, MAX_REASON_CHARS) }),
+  };
+}
+
+/**
+ * A detail as one line for messages and logs: `ECONNREFUSED 127.0.0.1:9`,
+ * `CERT_HAS_EXPIRED api.example.com:443: certificate has expired`. Undefined when the error has
+ * no code (nothing network-level to say). `fallbackAddress` names the peer when the error does
+ * not (TLS errors never do).
+ */
+export function formatNetworkDetail(
+  detail: NetworkErrorDetail,
+  fallbackAddress?: string,
+): string | undefined {
+  if (detail.code === undefined) return undefined;
+  const address = detail.address ?? fallbackAddress;
+  const head = address === undefined ? detail.code : `${detail.code} ${address}`;
+  return detail.reason === undefined ? head : `${head}: ${detail.reason}`;
+}

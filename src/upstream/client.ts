@@ -3,14 +3,20 @@
  * dispatcher), `dispatcher.request()` with origin and path pre-split (no URL parsing per call),
  * headers built once, the body serialised once.
  */
-import { Agent, buildConnector, errors as undiciErrors } from 'undici';
+import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import { UpstreamError, systemClock, withoutStack } from '../core/index.js';
 import type { Clock, FailureKind } from '../core/index.js';
-import { Attempt, isTimerMs } from './attempt.js';
+import { Attempt } from './attempt.js';
 import type { AbortCause, AttemptTimers } from './attempt.js';
-import { classifyError, classifyResponse } from './classify.js';
+import {
+  classifyError,
+  classifyResponse,
+  describeNetworkError,
+  formatNetworkDetail,
+} from './classify.js';
+import { preciseConnector } from './connector.js';
 import { toOpenAIErrorBody } from './envelope.js';
 import { SseEventStream } from './stream.js';
 import { DEFAULT_TIMEOUTS } from './types.js';
@@ -28,9 +34,6 @@ import { BREAKERBOX_VERSION } from './version.js';
 /** Error bodies are read up to this many bytes (an edge proxy's HTML page can be large). */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-/** Longest timer undici and Node accept (2^31 - 1 ms); longer values would fire at once. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 type NotSuccess = Exclude<UpstreamResult, { type: 'success' }>;
 type Failure = Extract<UpstreamResult, { type: 'failure' }>;
 type Headers = Record<string, string>;
@@ -44,50 +47,6 @@ interface Target {
 /** Creates the client for one OpenAI-compatible provider. @throws TypeError on a bad option. */
 export function createUpstream(options: ProviderOptions): Upstream {
   return new OpenAIUpstream(options);
-}
-
-/**
- * undici's connector with our own connect timer: undici's `connect.timeout` runs on its 500 ms
- * tick and fires up to a second late, so it is off (0) and the clock's timer destroys the socket
- * at `connectMs` instead, failing the connect with undici's own `ConnectTimeoutError`
- * (`UND_ERR_CONNECT_TIMEOUT`, classified `connect_timeout`).
- */
-export function preciseConnector(
-  connectMs: number,
-  clock: Clock,
-  base: buildConnector.connector = buildConnector({ timeout: 0 }),
-): buildConnector.connector {
-  if (!isTimerMs(connectMs)) return base;
-  const ms = Math.min(connectMs, MAX_TIMER_MS);
-  // undici's connector returns the socket it is connecting (its typings say void).
-  const connect = base as unknown as (
-    opts: buildConnector.Options,
-    cb: buildConnector.Callback,
-  ) => { destroy(): void } | undefined;
-  return (opts, callback) => {
-    let settled = false;
-    const cancel = clock.setTimer(ms, () => {
-      if (settled) return;
-      settled = true;
-      socket?.destroy();
-      const where = `${opts.hostname}:${opts.port || (opts.protocol === 'https:' ? '443' : '80')}`;
-      callback(
-        new undiciErrors.ConnectTimeoutError(`connect to ${where} timed out after ${ms} ms`),
-        null,
-      );
-    });
-    const onConnect: buildConnector.Callback = (err, s) => {
-      if (settled) {
-        s?.destroy();
-        return;
-      }
-      settled = true;
-      cancel();
-      if (err) callback(err, null);
-      else callback(null, s);
-    };
-    const socket = connect(opts, onConnect);
-  };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
@@ -173,6 +132,8 @@ class OpenAIUpstream implements Upstream {
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
   readonly #origin: string;
+  /** `host:port` of the origin, for network errors that name no peer (TLS, DNS). */
+  readonly #address: string;
   readonly #chat: Target;
   readonly #chatStream: Target;
   readonly #embeddings: Target;
@@ -188,6 +149,7 @@ class OpenAIUpstream implements Upstream {
     }
     this.name = options.name;
     this.#origin = url.origin;
+    this.#address = `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
     this.#clock = options.clock ?? systemClock;
     this.#apiKey = options.apiKey;
     this.#timeouts = checkTimeouts({ ...DEFAULT_TIMEOUTS, ...options.timeouts });
@@ -403,15 +365,21 @@ class OpenAIUpstream implements Upstream {
   #thrown(deploymentId: string, err: unknown, attempt: Attempt, startMs: number): NotSuccess {
     const cause = attempt.cause;
     if (cause === 'caller') return { type: 'cancelled', durationMs: this.#clock.now() - startMs };
-    const kind: FailureKind =
-      cause === undefined || cause === 'consumer' || cause === 'malformed'
-        ? classifyError(err)
-        : CAUSE_KINDS[cause];
-    return this.#failure({ deploymentId, kind }, { startMs, cause: err });
+    if (cause !== undefined && cause !== 'consumer' && cause !== 'malformed') {
+      return this.#failure({ deploymentId, kind: CAUSE_KINDS[cause] }, { startMs, cause: err });
+    }
+    // What the network said (errno, peer, TLS reason) goes into the error, never a body or key.
+    const detail = formatNetworkDetail(describeNetworkError(err), this.#address);
+    const init = {
+      deploymentId,
+      kind: classifyError(err),
+      ...(detail !== undefined && { detail }),
+    };
+    return this.#failure(init, { startMs, cause: err });
   }
 
   #failure(
-    init: { deploymentId: string; kind: FailureKind },
+    init: { deploymentId: string; kind: FailureKind; detail?: string },
     extra: { startMs: number; status?: number; body?: OpenAIErrorBody; cause?: unknown },
   ): Failure {
     const durationMs = this.#clock.now() - extra.startMs;

@@ -10,7 +10,7 @@ import type { CancelTimer, Clock, FailureKind } from '../core/index.js';
 import type { Readable } from 'node:stream';
 import { isTimerMs } from './attempt.js';
 import type { AbortCause, Attempt } from './attempt.js';
-import { classifyError } from './classify.js';
+import { classifyError, describeNetworkError, formatNetworkDetail } from './classify.js';
 import { SseParser } from './sse.js';
 import type { SseEvent } from './types.js';
 
@@ -271,7 +271,15 @@ export class SseEventStream implements AsyncIterableIterator<SseEvent> {
   }
 
   #error(kind: FailureKind, message?: string, cause?: unknown): UpstreamError {
-    const init = { kind, deploymentId: this.#deploymentId, ...(message ? { message } : {}) };
+    // A cut stream's errno and peer (`ECONNRESET 10.0.0.5:443`), when the error names them.
+    const detail =
+      cause === undefined ? undefined : formatNetworkDetail(describeNetworkError(cause));
+    const init = {
+      kind,
+      deploymentId: this.#deploymentId,
+      ...(message ? { message } : {}),
+      ...(detail !== undefined && { detail }),
+    };
     return withoutStack(() => new UpstreamError(init, cause === undefined ? undefined : { cause }));
   }
 

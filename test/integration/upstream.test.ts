@@ -317,7 +317,7 @@ test('hang with a short totalMs: total_timeout', async () => {
   await within(seen.at(-1)!.closed, 2000, 'server socket close');
 });
 
-test('connection refused: network', async () => {
+test('connection refused: network, with the errno and host:port in the error', async () => {
   const probe = createServer();
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
   const deadPort = (probe.address() as AddressInfo).port;
@@ -329,7 +329,14 @@ test('connection refused: network', async () => {
   const c = createUpstream({ name: 'dead', baseURL: `http://127.0.0.1:${deadPort}/v1` });
   clients.push(c);
   const r = await within(c.chat(req()), 3000, 'refused');
-  expectFailure(r, 'network');
+  const failure = expectFailure(r, 'network');
+  // Issue 8: the error names the errno and the peer, not only "network".
+  assert.equal(failure.error.detail, `ECONNREFUSED 127.0.0.1:${deadPort}`);
+  assert.equal(
+    failure.error.message,
+    `upstream local/m failed: network (ECONNREFUSED 127.0.0.1:${deadPort})`,
+  );
+  assert.equal(failure.error.toJSON().detail, `ECONNREFUSED 127.0.0.1:${deadPort}`);
 });
 
 test('chatStream: yields chunks (not comments, not [DONE]) and ends', async () => {
@@ -375,6 +382,8 @@ test('stream cut mid-way: the iterator throws stream_error', async () => {
   assert.equal(data.length, 1);
   assert.ok(error instanceof UpstreamError);
   assert.equal(error.kind, 'stream_error');
+  // The cut names undici's code and the peer (issue 8), e.g. `UND_ERR_SOCKET 127.0.0.1:40123`.
+  assert.match(error.detail ?? '', /^UND_ERR_SOCKET 127\.0\.0\.1:\d+$/);
 });
 
 test('error event in the stream: stream_error with the upstream message', async () => {

@@ -45,7 +45,6 @@ export const classifyError: ErrorClassifier = (error, signal) => {
       case 'all_candidates_failed':
       case 'budget_exceeded':
       case 'config_invalid':
-      case 'state_store_unavailable':
       case 'invalid_api_key':
       case 'internal_error':
         return GENERIC_FAILURE;

@@ -1,11 +1,13 @@
 /**
- * The OpenAI routes: `POST /v1/chat/completions` (JSON and SSE), `POST /v1/embeddings`,
- * `GET /v1/models` and `GET /v1/models/{id}`. The body is parsed once (the engine needs the
- * object) and the upstream's answer is sent as the text it came in, never re-serialised.
+ * The OpenAI routes (`/v1/chat/completions` JSON and SSE, `/v1/embeddings`, `/v1/models`,
+ * `/v1/models/{id}`): auth, limits, the deadline hint and the body here, then the engine's one
+ * handler per route (`answerOpenAI`, the same `bb.fetch` runs). The body is parsed once (the
+ * engine needs the object) and the upstream's answer is sent as the text it came in, never
+ * re-serialised.
  */
-import { CancelledError, InvalidRequestError, ModelNotFoundError } from '../../core/index.js';
-import { metaHeaders } from '../../engine/index.js';
-import type { CallOptions } from '../../engine/index.js';
+import { CancelledError, InvalidRequestError } from '../../core/index.js';
+import { answerOpenAI, isStreamCall } from '../../engine/index.js';
+import type { CallOptions, OpenAIRoute } from '../../engine/index.js';
 import { parseJson, readBody } from '../body.js';
 import type { GatewayContext } from '../context.js';
 import { readDeadline } from '../deadline.js';
@@ -35,7 +37,7 @@ function modelOf(ctx: GatewayContext, body: unknown): string | undefined {
 export async function handleModelCall(
   ctx: GatewayContext,
   ex: Exchange,
-  kind: 'chat' | 'embeddings',
+  route: OpenAIRoute,
 ): Promise<void> {
   admitClient(ctx, ex);
   const hint = readDeadline(ex.req.headers, ctx.deadlineMs);
@@ -43,26 +45,31 @@ export async function handleModelCall(
   const bytes = await readBody(ex.req, ctx.bodyLimitBytes);
   const body = parseJson(bytes, ctx.maxJsonDepth);
   ex.model = modelOf(ctx, body);
-  const options: CallOptions = {
+  ex.stream = isStreamCall(route.id, body);
+  const options: CallOptions & { requestId: string } = {
     signal: ex.signal,
     requestId: ex.requestId,
     ...(ex.client !== undefined && { clientKey: ex.client.name }),
     ...(hint.deadlineMs !== undefined && { deadlineMs: hint.deadlineMs }),
   };
-  ctx.watch(ex);
-  if (kind === 'chat' && (body as { stream?: unknown } | null | undefined)?.stream === true) {
-    ex.stream = true;
-    const stream = await ctx.engine.openStream(body, options);
-    ex.meta = stream.meta;
-    const end = await pumpStream(stream, ex.res);
-    if (end.type === 'failed') throw new MidStreamFailure(end.error);
-    // Counted like a JSON request the client abandoned: a caller's cancellation.
-    if (end.type === 'client-gone') throw new MidStreamFailure(new CancelledError());
+  const answer = await answerOpenAI(ctx.engine, { route, body, options });
+  if (answer.type === 'json') {
+    // Tokens, cost and outcome come from this call's own result, never from an event matched
+    // by request id (a client may send one `x-request-id` on concurrent requests).
+    if (answer.result) {
+      ex.meta = answer.result.meta;
+      ex.report = answer.result.report;
+    }
+    sendJson(ex.res, 200, answer.text, answer.headers);
     return;
   }
-  const r = await ctx.engine.relay(kind, body, options);
-  ex.meta = r.meta;
-  sendJson(ex.res, 200, r.text ?? JSON.stringify(r.body), metaHeaders(r.meta));
+  const { stream } = answer;
+  ex.meta = stream.meta;
+  ex.awaitReport(stream.report);
+  const end = await pumpStream(stream, ex.res);
+  if (end.type === 'failed') throw new MidStreamFailure(end.error);
+  // Counted like a JSON request the client abandoned: a caller's cancellation.
+  if (end.type === 'client-gone') throw new MidStreamFailure(new CancelledError());
 }
 
 /** A stream that failed after its head was sent; already answered with an error event. */
@@ -75,23 +82,13 @@ export class MidStreamFailure extends Error {
   }
 }
 
-function modelEntry(ctx: GatewayContext, id: string): Record<string, unknown> {
-  return {
-    id,
-    object: 'model',
-    created: Math.floor(ctx.engine.startedAtEpochMs / 1000),
-    owned_by: 'breakerbox',
-  };
-}
-
 /** `GET /v1/models` and `GET /v1/models/{id}`. @throws ModelNotFoundError (404) */
-export function handleModels(ctx: GatewayContext, ex: Exchange, id: string | undefined): void {
+export async function handleModels(
+  ctx: GatewayContext,
+  ex: Exchange,
+  route: OpenAIRoute,
+): Promise<void> {
   admitClient(ctx, ex);
-  if (id === undefined) {
-    const data = ctx.engine.models.map((m) => modelEntry(ctx, m));
-    sendJson(ex.res, 200, JSON.stringify({ object: 'list', data }), ex.baseHeaders());
-    return;
-  }
-  if (!ctx.models.has(id)) throw new ModelNotFoundError(id);
-  sendJson(ex.res, 200, JSON.stringify(modelEntry(ctx, id)), ex.baseHeaders());
+  const answer = await answerOpenAI(ctx.engine, { route, options: { requestId: ex.requestId } });
+  if (answer.type === 'json') sendJson(ex.res, 200, answer.text, answer.headers);
 }

@@ -8,15 +8,8 @@
  * truncated answer.
  */
 import type { ServerResponse } from 'node:http';
-import { DONE, errorEvent, metaHeaders } from '../../engine/index.js';
+import { DONE, errorEvent, sseHeaders } from '../../engine/index.js';
 import type { ChatStream } from '../../engine/index.js';
-
-/** The SSE response headers (besides the request's meta headers). */
-export const SSE_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  'x-accel-buffering': 'no',
-};
 
 /** How a stream ended. */
 export type StreamEnd =
@@ -39,7 +32,7 @@ function drained(res: ServerResponse): Promise<void> {
 
 /** Sends the stream to `res`. Never throws. */
 export async function pumpStream(stream: ChatStream, res: ServerResponse): Promise<StreamEnd> {
-  res.writeHead(200, { ...SSE_HEADERS, ...metaHeaders(stream.meta) });
+  res.writeHead(200, sseHeaders(stream.meta));
   // The client may go away while we wait on the upstream: stop it at once, not at the next chunk.
   const onClose = (): void => {
     if (!res.writableFinished) stream.cancel();
