@@ -50,22 +50,27 @@ export class IncidentWatch {
   }
 }
 
+/**
+ * One incident as figures: calls that reached its model against requests made for it. Only what
+ * the counters show; nothing here claims a behaviour the figures do not measure.
+ */
 function incidentLine(i: DemoIncident, r: Reading, view: DemoView): string {
   // An interrupted run ends some faults early.
   const toMs = Math.min(i.toMs, view.elapsedMs);
   const when = `${(i.fromMs / 1000).toFixed(1)}–${(toMs / 1000).toFixed(1)} s`;
-  const head = `  ${when}  ${i.label}: ${count(r.calls)} call${r.calls === 1 ? '' : 's'} reached ${i.model}`;
+  const calls = `${count(r.calls)} call${r.calls === 1 ? '' : 's'} reached ${i.model}`;
+  const head = `  ${when}  ${i.label}: ${calls} for ${count(r.requests)} requests`;
   switch (i.kind) {
     case 'errors':
-      return `${head} for ${count(r.requests)} requests; each failure failed over`;
-    case 'down':
-      return `${head} for ${count(r.requests)} requests: while open, its breaker let only probes through`;
-    case 'rate-limit':
-      return `${head} in ${duration(i.toMs - i.fromMs)}: each 429 kept it open for at least Retry-After (${view.script.retryAfterS} s)`;
     case 'stream-error-event':
-      return `${head}: streams that errored before content failed over unseen`;
+      return head;
+    case 'down':
+    case 'rate-limit': {
+      const share = r.requests === 0 ? null : r.calls / r.requests;
+      return `${head} (${percent(share, 0)} of them)`;
+    }
     case 'stream-cut':
-      return `${head}; ${count(view.tally.cutMidAnswer)} streams cut mid-answer ended with an error event, never a silent truncation, and the breaker sent the rest elsewhere`;
+      return `${head}; ${count(view.tally.cutMidAnswer)} streams cut mid-answer ended with an error the clients saw`;
   }
 }
 

@@ -37,15 +37,21 @@ export const systemClock: Clock = {
   epochMs: () => Date.now(),
   setTimer(ms, fn) {
     let t: ReturnType<typeof setTimeout>;
+    if (ms === Infinity) return () => undefined;
+    const dueMs = performance.now() + Math.max(0, ms);
+    // Node schedules from the event loop's cached time, which lags real time while the loop is
+    // busy, so a timer can fire a few ms early: it is re-armed for what is really left.
     const arm = (left: number): void => {
-      const step = Math.min(Math.max(0, left), MAX_TIMER_MS);
-      t = setTimeout(() => {
-        if (left > MAX_TIMER_MS) arm(left - MAX_TIMER_MS);
-        else fn();
-      }, step);
+      t = setTimeout(
+        () => {
+          const rest = dueMs - performance.now();
+          if (rest > 0.5) arm(rest);
+          else fn();
+        },
+        Math.min(Math.ceil(Math.max(0, left)), MAX_TIMER_MS),
+      );
       t.unref();
     };
-    if (ms === Infinity) return () => undefined;
     arm(ms);
     return () => {
       clearTimeout(t);

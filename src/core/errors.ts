@@ -267,6 +267,14 @@ export interface AttemptRecord {
   readonly result: 'skipped' | 'failed' | 'succeeded';
   /** An error code (`breaker_open`, `rate_limited`, ...) or a failure kind (`server_error`, ...). */
   readonly reason: string;
+  /**
+   * For a call: `deployment` when its failure counted against the deployment's breaker,
+   * `request` when it said nothing about the deployment (the caller's own error, context length,
+   * a cancellation). Decided once, where the outcome is classified; nothing re-reads `reason`.
+   */
+  readonly scope?: 'deployment' | 'request';
+  /** For a failed call: whether a retry could cure it (false for `auth`, `not_found`). */
+  readonly retryable?: boolean;
   readonly status?: number;
   /** For a skip: when this candidate can next be admitted. */
   readonly retryAfterMs?: number;

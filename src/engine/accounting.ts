@@ -102,8 +102,7 @@ export class Accounting {
 
   /** A candidate was skipped or failed. */
   attempt(a: AttemptRecord, requestId: string): void {
-    const neutral =
-      a.reason === 'caller_error' || a.reason === 'context_length' || a.reason === 'cancelled';
+    const neutral = a.scope === 'request';
     this.#stats.recordAttempt({
       model: a.model,
       deployment: a.deployment,
@@ -137,17 +136,24 @@ export class Accounting {
     let code: string | undefined;
     if (outcome.type === 'failure') code = 'upstream_error';
     else if (outcome.type === 'neutral') code = 'cancelled';
-    return this.finish(answer.route, meta, code, answer.usage, answer.ttftMs);
+    return this.finish({
+      route: answer.route,
+      meta,
+      errorCode: code,
+      usage: answer.usage,
+      ttftMs: answer.ttftMs,
+    });
   }
 
   /** A request ended without an upstream answer. */
-  failed(
-    route: RequestEvent['route'],
-    requestedModel: string,
-    error: unknown,
-    requestId: string,
-    startedMs: number,
-  ): RequestEvent {
+  failed(failure: {
+    readonly route: RequestEvent['route'];
+    readonly requestedModel: string;
+    readonly error: unknown;
+    readonly requestId: string;
+    readonly startedMs: number;
+  }): RequestEvent {
+    const { route, requestedModel, error, requestId, startedMs } = failure;
     const attempts = error instanceof AllCandidatesFailedError ? error.attempts : [];
     const meta: BreakerboxMeta = {
       requestId,
@@ -164,26 +170,25 @@ export class Accounting {
       durationMs: this.#clock.now() - startedMs,
     };
     const code = (error as { code?: unknown } | null)?.code;
-    return this.finish(
+    return this.finish({
       route,
       meta,
-      typeof code === 'string' ? code : 'internal_error',
-      NO_USAGE,
-      undefined,
-    );
+      errorCode: typeof code === 'string' ? code : 'internal_error',
+    });
   }
 
   /**
    * Records a finished request (an error when `errorCode` is set), emits its event and returns
    * it: callers read usage, cost and outcome from this value, never by matching events to ids.
    */
-  finish(
-    route: RequestEvent['route'],
-    meta: BreakerboxMeta,
-    errorCode: string | undefined,
-    usage: Usage = NO_USAGE,
-    ttftMs?: number,
-  ): RequestEvent {
+  finish(finished: {
+    readonly route: RequestEvent['route'];
+    readonly meta: BreakerboxMeta;
+    readonly errorCode: string | undefined;
+    readonly usage?: Usage;
+    readonly ttftMs?: number | undefined;
+  }): RequestEvent {
+    const { route, meta, errorCode, usage = NO_USAGE, ttftMs } = finished;
     const ok = errorCode === undefined;
     let outcome: 'success' | 'error' | 'cached' | 'static' = ok ? 'success' : 'error';
     if (ok && meta.cached) outcome = 'cached';

@@ -231,14 +231,15 @@ export class Breakerbox {
   }
 
   /** The failover request shared by every route, less its `call`. */
-  #failover(
-    kind: Route,
-    route: ModelRoute,
-    body: ChatBody | EmbeddingsBody,
-    options: CallOptions,
-    deadline: FailoverRequest<unknown>['deadline'],
-    requestId: string,
-  ): Omit<FailoverRequest<unknown>, 'call'> {
+  #failover(req: {
+    readonly kind: Route;
+    readonly route: ModelRoute;
+    readonly body: ChatBody | EmbeddingsBody;
+    readonly options: CallOptions;
+    readonly deadline: FailoverRequest<unknown>['deadline'];
+    readonly requestId: string;
+  }): Omit<FailoverRequest<unknown>, 'call'> {
+    const { kind, route, body, options, deadline, requestId } = req;
     const lookup = (name: string): ModelRoute | undefined => this.#runtime.models.get(name);
     const contextPlan: Candidate[] =
       kind === 'chat' ? planContextFallbacks(route, lookup, this.#random) : [];
@@ -274,13 +275,19 @@ export class Breakerbox {
     let win;
     try {
       win = await runFailover<JsonResponse>({
-        ...this.#failover(kind, choice.route, body, options, deadline, requestId),
+        ...this.#failover({ kind, route: choice.route, body, options, deadline, requestId }),
         call: (d, attempt) => callJson(d, kind, upstreamRequest(d, body, attempt, requestId)),
       });
     } catch (error) {
       const rescued = rescue(this.#rescue, rescueReq, error);
       if (rescued) return rescued;
-      this.#accounting.failed(kind, body.model, error, requestId, startedMs);
+      this.#accounting.failed({
+        route: kind,
+        requestedModel: body.model,
+        error,
+        requestId,
+        startedMs,
+      });
       throw error;
     } finally {
       deadline.dispose();
@@ -312,18 +319,20 @@ export class Breakerbox {
     const startedMs = this.#clock.now();
     const requestId = options.requestId ?? newRequestId();
     const choice = chooseRoute(body.model, this.#runtime.models, this.config, this.#ledger);
-    // Ask for usage on the caller's behalf so spend is known; the chunk is hidden if unasked.
-    const upstreamBody: JsonBody = {
-      ...body,
-      stream: true,
-      stream_options: { ...body.stream_options, include_usage: true },
-    };
+    const upstreamBody = withUsage(body);
     const deadline = openDeadline(this.config.deadlineMs, options, this.#clock);
     this.#retryBudget.recordRequest();
     let win;
     try {
       win = await runFailover<OpenedStream>({
-        ...this.#failover('chat', choice.route, body, options, deadline, requestId),
+        ...this.#failover({
+          kind: 'chat',
+          route: choice.route,
+          body,
+          options,
+          deadline,
+          requestId,
+        }),
         call: (d, attempt) =>
           openStream({
             deployment: d,
@@ -335,7 +344,13 @@ export class Breakerbox {
           }),
       });
     } catch (error) {
-      this.#accounting.failed('stream', body.model, error, requestId, startedMs);
+      this.#accounting.failed({
+        route: 'stream',
+        requestedModel: body.model,
+        error,
+        requestId,
+        startedMs,
+      });
       throw error;
     } finally {
       // The deadline covers the first chunk; from here the stream lives on its own controller.
@@ -379,6 +394,11 @@ export class Breakerbox {
       },
     });
   }
+}
+
+/** Asks for usage on the caller's behalf so spend is known; the chunk is hidden if unasked. */
+function withUsage(body: ChatBody): JsonBody {
+  return { ...body, stream: true, stream_options: { ...body.stream_options, include_usage: true } };
 }
 
 /** Prompt estimate plus the completion cap, for token-per-minute limits. */

@@ -61,11 +61,7 @@ export function fromCache(
     costIfRequestedUsd: 0,
     durationMs: ctx.nowMs() - req.startedMs,
   };
-  const report = ctx.accounting.finish(
-    req.kind === 'chat' ? 'chat' : 'embeddings',
-    meta,
-    undefined,
-  );
+  const report = ctx.accounting.finish({ route: req.kind, meta, errorCode: undefined });
   return { body: hit.value as JsonBody, text: hit.json, meta, report };
 }
 
@@ -83,7 +79,7 @@ export function rescue(
   const fixed = ctx.config.models[req.model]?.staticFallback;
   if (!fixed) return undefined;
   const meta = staticMeta(req.model, req.requestId, error.attempts, ctx.nowMs() - req.startedMs);
-  const report = ctx.accounting.finish('chat', meta, undefined);
+  const report = ctx.accounting.finish({ route: 'chat', meta, errorCode: undefined });
   const body = staticCompletion(req.model, fixed.content, ctx.epochMs());
   return { body, text: undefined, meta, report };
 }

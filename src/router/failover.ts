@@ -4,7 +4,7 @@ import {
   DeadlineExceededError,
   UpstreamRejectedError,
 } from '../core/index.js';
-import type { Clock, Outcome } from '../core/index.js';
+import type { Clock, FailureKind, Outcome } from '../core/index.js';
 import type { UpstreamResult } from '../upstream/index.js';
 import { admit, settleGrants } from './admission.js';
 import type { Admitted, Skipped } from './admission.js';
@@ -91,14 +91,8 @@ export interface FailoverSuccess<T> {
   settle(outcome: Outcome, actualTokens: number | undefined): void;
 }
 
-/** Failures a retry cannot cure: a wrong key or a missing model stays so; a cancel is final. */
-const NOT_RETRYABLE = new Set<string>([
-  'auth',
-  'not_found',
-  'cancelled',
-  'caller_error',
-  'context_length',
-]);
+/** Failure kinds a retry cannot cure: a wrong key or a missing model stays so. */
+const NOT_RETRYABLE: ReadonlySet<FailureKind> = new Set<FailureKind>(['auth', 'not_found']);
 
 /** Smoothing of the success latency estimate `least-latency` orders by. */
 const EWMA_ALPHA = 0.2;
@@ -203,21 +197,24 @@ class FailoverRun<T> {
       case 'failure':
         d.breaker.record(admission.permit, { ...result.outcome, durationMs: result.durationMs });
         settleGrants(admission.grants, undefined);
-        this.#record(
-          candidate,
-          'failed',
-          result.outcome.kind,
-          result.status,
-          result.durationMs,
-          undefined,
-          result.error.detail,
-        );
+        this.#record(candidate, 'failed', result.outcome.kind, {
+          scope: 'deployment',
+          retryable: !NOT_RETRYABLE.has(result.outcome.kind),
+          status: result.status,
+          durationMs: result.durationMs,
+          detail: result.error.detail,
+        });
         if (!NOT_RETRYABLE.has(result.outcome.kind)) this.#retryable = true;
         return undefined;
       case 'caller_error':
         d.breaker.record(admission.permit, result.outcome);
         settleGrants(admission.grants, undefined);
-        this.#record(candidate, 'failed', result.outcome.reason, result.status, result.durationMs);
+        this.#record(candidate, 'failed', result.outcome.reason, {
+          scope: 'request',
+          retryable: false,
+          status: result.status,
+          durationMs: result.durationMs,
+        });
         if (
           result.outcome.reason === 'context_length' &&
           !this.#usedContextPlan &&
@@ -237,7 +234,11 @@ class FailoverRun<T> {
         settleGrants(admission.grants, undefined);
         this.#checkAlive();
         // The attempt reported a cancellation nobody asked for: treat it as a failed call.
-        this.#record(candidate, 'failed', 'cancelled', undefined, result.durationMs);
+        this.#record(candidate, 'failed', 'cancelled', {
+          scope: 'request',
+          retryable: false,
+          durationMs: result.durationMs,
+        });
         return undefined;
     }
   }
@@ -312,7 +313,7 @@ class FailoverRun<T> {
   #retryPool(): Candidate[] {
     return this.#queue.filter((c) => {
       const last = this.#lastAttempt(c.deployment.id);
-      return last !== undefined && (last.result === 'skipped' || !NOT_RETRYABLE.has(last.reason));
+      return last !== undefined && (last.result === 'skipped' || last.retryable === true);
     });
   }
 
@@ -351,23 +352,30 @@ class FailoverRun<T> {
   }
 
   #skip(candidate: Candidate, skipped: Skipped): void {
-    this.#record(candidate, 'skipped', skipped.reason, undefined, undefined, skipped.retryAfterMs);
+    this.#record(candidate, 'skipped', skipped.reason, { retryAfterMs: skipped.retryAfterMs });
   }
 
   #record(
     candidate: Candidate,
     result: Attempt['result'],
     reason: string,
-    status?: number,
-    durationMs?: number,
-    retryAfterMs?: number,
-    detail?: string,
+    extra: {
+      scope?: Attempt['scope'];
+      retryable?: boolean;
+      status?: number | undefined;
+      durationMs?: number | undefined;
+      retryAfterMs?: number | undefined;
+      detail?: string | undefined;
+    } = {},
   ): void {
+    const { scope, retryable, status, durationMs, retryAfterMs, detail } = extra;
     const attempt: Attempt = {
       deployment: candidate.deployment.id,
       model: candidate.deployment.model,
       result,
       reason,
+      ...(scope !== undefined && { scope }),
+      ...(retryable !== undefined && { retryable }),
       ...(status !== undefined && { status }),
       ...(durationMs !== undefined && { durationMs }),
       ...(retryAfterMs !== undefined && { retryAfterMs }),

@@ -1,5 +1,6 @@
 /** upstream/: the OpenAI-compatible client on undici, SSE parsing, error classification. */
-export { createUpstream, preciseConnector, MAX_ERROR_BODY_BYTES } from './client.js';
+export { createUpstream, MAX_ERROR_BODY_BYTES } from './client.js';
+export { preciseConnector } from './connector.js';
 export { DEFAULT_TIMEOUTS } from './types.js';
 export type {
   UpstreamTimeouts,
