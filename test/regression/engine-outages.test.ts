@@ -224,3 +224,29 @@ test("a stream's meta resolves at its end with the real cost and duration", asyn
   assert.ok(meta.durationMs >= 45, `duration ${meta.durationMs}`);
   assert.ok(report.ttftMs !== undefined && report.meta.durationMs > report.ttftMs);
 });
+
+test('on the wire an open breaker is a 503 all_candidates_failed with Retry-After, through the SDK', async (t) => {
+  const sim = await startSim(t, { models: { solo: { faults: { down: true } } } });
+  const bb = startEngine(t, sim, {
+    models: { solo: { deployments: [{ provider: 'sim' }] } },
+    breaker: { trip: { consecutive: 1 }, openMs: 30_000, jitterRatio: 0 },
+  });
+  const openai = sdkFor(bb);
+  await openai.chat.completions.create(ask('solo')).catch(() => undefined);
+  const errors = await Promise.all(
+    Array.from({ length: 20 }, () =>
+      openai.chat.completions.create(ask('solo')).then(
+        () => assert.fail('an open breaker answered'),
+        (e: unknown) => e as { status?: number; code?: string; headers?: Headers },
+      ),
+    ),
+  );
+  assert.equal(sim.calls('solo'), 1);
+  for (const e of errors) {
+    assert.equal(e.status, 503);
+    assert.equal(e.code, 'all_candidates_failed');
+    const seconds = Number(e.headers?.get('retry-after'));
+    assert.ok(seconds >= 29 && seconds <= 30, `retry-after ${seconds}`);
+    assert.equal(e.headers?.get('x-should-retry'), 'true');
+  }
+});
