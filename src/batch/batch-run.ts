@@ -9,6 +9,8 @@ import { BatchStats } from './batch-stats.js';
 import type { ProgressSnapshot } from './batch-stats.js';
 import type { LineSet } from './id-table.js';
 import type { InputLine } from './line-reader.js';
+import { verdictOf } from './line-verdict.js';
+import type { LineVerdict } from './line-verdict.js';
 import { formatErrorLine, formatHttpLine } from './result-line.js';
 import { TaskPool } from './task-pool.js';
 import type { LineExecutor, LineOutcome } from './target.js';
@@ -178,6 +180,7 @@ export class BatchRun {
       });
       // Abandoned: no result is written, so the line is unfinished and the resume sends it.
       if (this.#abortInFlight.signal.aborted) return;
+      const verdict = verdictOf(outcome);
       const { admitAfterMs } = outcome;
       if (admitAfterMs !== undefined && waitedMs < this.#init.maxWaitMs) {
         // Nothing was sent upstream: a batch waits for capacity rather than failing the line.
@@ -196,19 +199,20 @@ export class BatchRun {
         }
         continue;
       }
-      this.#record(line, outcome);
+      this.#record(line, outcome, verdict);
       return;
     }
   }
 
   /** Journals one result (the commit point of the line) and counts it. */
-  #record(line: RequestLine, outcome: LineOutcome): void {
+  #record(line: RequestLine, outcome: LineOutcome, verdict: LineVerdict): void {
     const { batchId } = this.#init;
     const at = { lineNo: line.lineNo, customId: line.customId };
+    const retryable = verdict.kind === 'retryable';
     if (outcome.type === 'error') {
       this.#init.sink.write(
         false,
-        formatErrorLine(batchId, at, { code: outcome.code, message: outcome.message }),
+        formatErrorLine(batchId, at, { code: outcome.code, message: outcome.message, retryable }),
       );
       this.stats.recordLine(outcome.meta, false, outcome.code);
       return;
@@ -219,6 +223,7 @@ export class BatchRun {
       requestId: outcome.requestId,
       bodyText: outcome.bodyText,
       body: outcome.body,
+      ...(!ok && { retryable }),
     });
     this.#init.sink.write(ok, text);
     this.stats.recordLine(

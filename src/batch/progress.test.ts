@@ -103,6 +103,7 @@ test('stats: per-model counts, p50/p99, bounded model names; report and summary'
     finishedAtEpochMs: 1000,
     totalLines: s.ran,
     skippedDoneSucceeded: 0,
+    retried: 0,
     truncatedBytes: 0,
   });
   assert.equal(report.hasFailures, true);

@@ -39,6 +39,11 @@ export interface BatchReport {
     readonly blank: number;
     /** Lines already done by an earlier run, skipped. */
     readonly skippedDone: number;
+    /**
+     * Failures of earlier runs removed from the journal and sent again by this run (retryable
+     * ones; every failure with `retryFailed`). Counted again under succeeded/failed/invalid.
+     */
+    readonly retried: number;
     /** Of those, how many were 2xx results. */
     readonly skippedDoneSucceeded: number;
     /** Lines without a result yet (interrupted): the next run sends them. */
@@ -77,6 +82,7 @@ export interface ReportContext {
   readonly finishedAtEpochMs: number;
   readonly totalLines: number;
   readonly skippedDoneSucceeded: number;
+  readonly retried: number;
   readonly truncatedBytes: number;
 }
 
@@ -102,6 +108,7 @@ export function buildReport(stats: BatchStats, ctx: ReportContext): BatchReport 
       blank: stats.blank,
       skippedDone: stats.skippedDone,
       skippedDoneSucceeded: ctx.skippedDoneSucceeded,
+      retried: ctx.retried,
       unfinished: Math.max(0, ctx.totalLines - accounted),
       requeued: stats.requeued,
     },
@@ -128,7 +135,8 @@ export function formatSummary(r: BatchReport): string {
   const l = r.lines;
   const out = [
     `batch ${r.status}: ${l.total} lines; ${l.succeeded} succeeded, ${l.failed} failed, ` +
-      `${l.invalid} invalid, ${l.skippedDone} already done, ${l.unfinished} unfinished`,
+      `${l.invalid} invalid, ${l.skippedDone} already done, ${l.unfinished} unfinished` +
+      (l.retried > 0 ? `; ${l.retried} earlier failures sent again` : ''),
     `spend $${r.spend.costUsd.toFixed(4)} (all-primary would be $${r.spend.costIfAllPrimaryUsd.toFixed(4)}); ` +
       `tokens ${r.tokens.prompt} in, ${r.tokens.completion} out`,
   ];

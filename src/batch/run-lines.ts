@@ -17,6 +17,11 @@ export interface BatchResultLine {
   /** `batch_req_<batch>_<n>`: n is the 1-based position of the request in the input. */
   readonly id: string;
   readonly custom_id: string | null;
+  /**
+   * On failures: true when no provider judged the request (network, timeouts, open breakers,
+   * rate limits, 5xx, a refused key), so sending it again may succeed; false when final.
+   */
+  readonly retryable?: boolean;
   readonly response: {
     readonly status_code: number;
     readonly request_id: string;
