@@ -2,6 +2,7 @@
  * The end-of-run summary: printed by the CLI and written as JSON with `--report`.
  */
 import { renameSync, writeFileSync } from 'node:fs';
+import type { BatchStop } from './auth-watch.js';
 import type { BatchStats, ModelReport } from './batch-stats.js';
 import type { BatchEndpoint } from './validate-line.js';
 
@@ -11,6 +12,12 @@ export type BatchRunStatus =
   | 'completed'
   /** Stopped by the signal; unfinished lines run on the next start with the same arguments. */
   | 'interrupted'
+  /**
+   * Stopped early by the runner: every provider refused the key for many lines in a row (see
+   * `stopped`). Fix the key and run the same command again: the unsent lines and the refused
+   * ones (retryable) are sent then.
+   */
+  | 'stopped'
   /** Stopped by an I/O error (disk full, ...); finished lines are kept, the rest resume. */
   | 'failed';
 
@@ -68,6 +75,8 @@ export interface BatchReport {
   readonly truncatedBytes: number;
   /** True when any line failed or was invalid, in this run or an earlier one (exit code 1). */
   readonly hasFailures: boolean;
+  /** Why the run stopped early (status `stopped`), else null. */
+  readonly stopped: BatchStop | null;
 }
 
 /** The run's context that the counters do not hold. */
@@ -84,6 +93,7 @@ export interface ReportContext {
   readonly skippedDoneSucceeded: number;
   readonly retried: number;
   readonly truncatedBytes: number;
+  readonly stopped: BatchStop | null;
 }
 
 /** Assembles the report. */
@@ -120,6 +130,7 @@ export function buildReport(stats: BatchStats, ctx: ReportContext): BatchReport 
     invalidExamples: [...stats.invalidExamples],
     truncatedBytes: ctx.truncatedBytes,
     hasFailures: stats.failed + stats.invalid + previouslyFailed > 0,
+    stopped: ctx.stopped,
   };
 }
 

@@ -10,6 +10,7 @@
 import { resolve } from 'node:path';
 import { systemClock } from '../core/index.js';
 import type { Clock, Disposable } from '../core/index.js';
+import type { BatchStop } from './auth-watch.js';
 import { BatchError } from './batch-error.js';
 import { BatchRun } from './batch-run.js';
 import { JournalWriter } from './journal.js';
@@ -50,7 +51,11 @@ export interface RunBatchOptions {
    * @default false
    */
   readonly retryFailed?: boolean;
-
+  /**
+   * Stop after this many lines in a row on which every candidate answered 401/403 (a refused
+   * key): the rest stay unsent for a resume. 0 never stops. @default 20
+   */
+  readonly stopAfterAuthFailures?: number;
   /** @default 10000 */
   readonly graceMs?: number;
   /** How long one line may wait for capacity (all breakers open, rate limits), ms. @default 300000 */
@@ -65,7 +70,10 @@ export interface RunBatchOptions {
 
 /** What {@link runBatch} resolves to. */
 export interface BatchResult {
+  /** `stopped`: see {@link BatchResult.stopped}. */
   readonly status: BatchRunStatus;
+  /** Why the run stopped early (status `stopped`); the CLI prints the message and exits 2. */
+  readonly stopped?: BatchStop;
   /** Some line failed or was invalid, now or in an earlier run: the CLI exits 1. */
   readonly hasFailures: boolean;
   readonly report: BatchReport;
@@ -83,6 +91,13 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchResult> {
     throw new BatchError(
       'batch_options',
       `concurrency must be a positive integer, got ${concurrency}`,
+    );
+  }
+  const stopAfter = options.stopAfterAuthFailures ?? 20;
+  if (!Number.isInteger(stopAfter) || stopAfter < 0) {
+    throw new BatchError(
+      'batch_options',
+      `stopAfterAuthFailures must be a non-negative integer, got ${stopAfter}`,
     );
   }
   const release = lockOutput(resolve(options.output));
@@ -139,6 +154,7 @@ async function runLocked(options: RunBatchOptions, concurrency: number): Promise
     stop,
     graceMs: options.graceMs ?? 10_000,
     maxWaitMs: options.maxWaitMs ?? 300_000,
+    stopAfterAuthFailures: options.stopAfterAuthFailures ?? 20,
     clock,
   });
   const trips = watchTrips(options.target, run);
@@ -175,11 +191,14 @@ function finish(args: {
   clock: Clock;
 }): BatchResult {
   const { p, run, fatal } = args;
+  const { stopped } = run;
   const status: BatchRunStatus = fatal
     ? 'failed'
     : run.snapshot().done >= p.fingerprint.lineCount
       ? 'completed'
-      : 'interrupted';
+      : stopped
+        ? 'stopped'
+        : 'interrupted';
   const report = buildReport(run.stats, {
     status,
     batchId: p.batchId,
@@ -193,6 +212,7 @@ function finish(args: {
     skippedDoneSucceeded: p.skippedDoneSucceeded,
     retried: p.retried,
     truncatedBytes: p.truncatedBytes,
+    stopped: status === 'stopped' ? (stopped ?? null) : null,
   });
   if (args.options.report !== undefined) writeReport(resolve(args.options.report), report);
   if (fatal) {
@@ -200,7 +220,12 @@ function finish(args: {
       cause: fatal.error,
     });
   }
-  return { status, hasFailures: report.hasFailures, report };
+  return {
+    status,
+    ...(status === 'stopped' && stopped && { stopped }),
+    hasFailures: report.hasFailures,
+    report,
+  };
 }
 
 /** Counts circuit trips during the run (engine targets only; a gateway's are not visible). */

@@ -113,6 +113,8 @@ export async function* runLines(
     stop: stop.signal,
     graceMs: options.graceMs ?? 10_000,
     maxWaitMs: options.maxWaitMs ?? 300_000,
+    // No resume here to send the rest later: every request gets its result.
+    stopAfterAuthFailures: 0,
     clock,
   });
   const state = { finished: false };

@@ -1,6 +1,6 @@
 /**
  * Issue 8, "Batch lines that never reached a provider are never re-sent": what a resume sends
- * again, and `retryFailed`. Real engine →
+ * again, `retryFailed`, and the early stop when every provider refuses the key. Real engine →
  * undici → simulator on 127.0.0.1, real files; small inputs, every wait bounded.
  */
 import { after, test } from 'node:test';
@@ -13,6 +13,7 @@ import { runBatch } from '../../src/batch/index.js';
 import { createBreakerbox } from '../../src/engine/index.js';
 import type { Breakerbox } from '../../src/engine/index.js';
 import { startSimulator } from '../../src/sim/index.js';
+import type { Simulator } from '../../src/sim/index.js';
 import {
   FALLBACK,
   PRIMARY,
@@ -208,3 +209,100 @@ test(
     }
   },
 );
+
+async function authStop(sim: Simulator, f: ReturnType<typeof files>) {
+  const bad = engineAt(sim.url, 'sk-wrong');
+  try {
+    return await runBatch({ ...f, target: { kind: 'engine', engine: bad }, concurrency: 4 });
+  } finally {
+    await bad.close();
+  }
+}
+
+test(
+  'every provider answering 401: the run stops after 20 lines, names the problem, resumes later',
+  { timeout: 60_000 },
+  async () => {
+    const f = files();
+    const count = 300;
+    writeChatInput(f.input, count);
+    const sim = await startSimulator({ apiKey: 'sk-right' });
+    try {
+      const stopped = await authStop(sim, f);
+      assert.equal(stopped.status, 'stopped');
+      assert.equal(stopped.hasFailures, true);
+      assert.equal(stopped.stopped?.reason, 'auth_failures');
+      assert.deepEqual(stopped.stopped.providers, ['sim']);
+      assert.match(stopped.stopped.message, /401/);
+      assert.match(stopped.stopped.message, /20 lines in a row/);
+      assert.match(stopped.stopped.message, /API key of provider sim/);
+      assert.doesNotMatch(stopped.stopped.message, /sk-wrong/);
+      const rows = readRows(f.output, f.errors);
+      assert.equal(rows.length, 20, 'not 300 identical failures');
+      assert.ok(rows.every((r) => r.retryable === true));
+      assert.ok(stopped.report.lines.unfinished >= count - 20);
+      assert.ok(sim.calls() < 100, `${sim.calls()} calls`);
+
+      const good = engineAt(sim.url, 'sk-right');
+      try {
+        const resumed = await runBatch({ ...f, target: { kind: 'engine', engine: good } });
+        assert.equal(resumed.status, 'completed');
+        assert.equal(resumed.report.lines.succeeded, count);
+        assert.equal(resumed.hasFailures, false);
+      } finally {
+        await good.close();
+      }
+      assert.equal(readRows(f.errors).length, 0);
+      assert.deepEqual(exactlyOnce(readRows(f.output, f.errors), count), CLEAN);
+    } finally {
+      await sim.close();
+    }
+  },
+);
+
+test(
+  "a gateway refusing the batch's own key (--url, 401): stops and says it is that key",
+  { timeout: 60_000 },
+  async () => {
+    const f = files();
+    writeChatInput(f.input, 50);
+    const sim = await startSimulator({ apiKey: 'sk-right' });
+    try {
+      const r = await runBatch({
+        ...f,
+        target: { kind: 'url', baseURL: sim.url, apiKey: 'sk-wrong' },
+        concurrency: 2,
+        stopAfterAuthFailures: 5,
+      });
+      assert.equal(r.status, 'stopped');
+      assert.equal(r.stopped?.refusedBy, 'gateway');
+      assert.match(r.stopped.message, /answered 401 to 5 lines in a row/);
+      assert.equal(readRows(f.errors).length, 5);
+      assert.equal(r.report.stopped?.reason, 'auth_failures');
+    } finally {
+      await sim.close();
+    }
+  },
+);
+
+test('stopAfterAuthFailures: 0 disables the stop', { timeout: 60_000 }, async () => {
+  const f = files();
+  const count = 30;
+  writeChatInput(f.input, count);
+  const sim = await startSimulator({ apiKey: 'sk-right' });
+  const bad = engineAt(sim.url, 'sk-wrong');
+  try {
+    const r = await runBatch({
+      ...f,
+      target: { kind: 'engine', engine: bad },
+      stopAfterAuthFailures: 0,
+      maxWaitMs: 0,
+    });
+    assert.equal(r.status, 'completed');
+    assert.equal(r.stopped, undefined);
+    assert.equal(readRows(f.errors).length, count);
+  } finally {
+    await bad.close();
+    await sim.close();
+  }
+});
