@@ -41,6 +41,7 @@ export type {
   RunLinesOptions,
   BatchTarget,
   BatchReport,
+  BatchStop,
 } from './batch/index.js';
 export type {
   BreakerboxDeps,

@@ -5,10 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Clock } from '../core/index.js';
+import { AuthWatch } from './auth-watch.js';
+import type { BatchStop } from './auth-watch.js';
 import { BatchStats } from './batch-stats.js';
 import type { ProgressSnapshot } from './batch-stats.js';
 import type { LineSet } from './id-table.js';
 import type { InputLine } from './line-reader.js';
+import { verdictOf } from './line-verdict.js';
+import type { LineVerdict } from './line-verdict.js';
 import { formatErrorLine, formatHttpLine } from './result-line.js';
 import { TaskPool } from './task-pool.js';
 import type { LineExecutor, LineOutcome } from './target.js';
@@ -47,6 +51,8 @@ export interface BatchRunInit {
   readonly graceMs: number;
   /** Total time one line may wait for capacity before its failure is written, ms. */
   readonly maxWaitMs: number;
+  /** Stop after this many lines in a row whose every candidate refused the key; 0 never. */
+  readonly stopAfterAuthFailures: number;
   readonly clock: Clock;
 }
 
@@ -60,26 +66,38 @@ export class BatchRun {
   readonly #init: BatchRunInit;
   readonly #pool: TaskPool;
   readonly #validator: LineValidator;
-  /** Aborts in-flight lines: after the grace period of a stop, or at once on a fatal error. */
+  /** Aborts in-flight lines: after a stop's grace period; at once on a fatal error or early stop. */
   readonly #abortInFlight = new AbortController();
   readonly #waitSignal: AbortSignal;
+  /** Stops reading: the caller's signal, or the run's own early stop. */
+  readonly #stopReading: AbortSignal;
+  readonly #halt = new AbortController();
+  readonly #auth: AuthWatch;
   readonly #startedMs: number;
   #fatal: { error: unknown } | undefined;
+  #stopped: BatchStop | undefined;
 
   constructor(init: BatchRunInit) {
     this.#init = init;
     this.#pool = new TaskPool(init.concurrency);
     this.#validator = new LineValidator(init.totalLines ?? 0);
     this.#waitSignal = AbortSignal.any([init.stop, this.#abortInFlight.signal]);
+    this.#stopReading = AbortSignal.any([init.stop, this.#halt.signal]);
+    this.#auth = new AuthWatch(init.stopAfterAuthFailures);
     // Every in-flight line listens on these (the engine's deadline, a wait for capacity): as
     // many listeners as lines in flight is expected, not a leak.
-    setMaxListeners(0, this.#abortInFlight.signal, this.#waitSignal);
+    setMaxListeners(0, this.#abortInFlight.signal, this.#waitSignal, this.#stopReading);
     this.#startedMs = init.clock.now();
   }
 
   /** The batch's endpoint, once a line named one. */
   get endpoint(): LineValidator['endpoint'] {
     return this.#validator.endpoint;
+  }
+
+  /** Why the run stopped early on its own (every provider refused the key), if it did. */
+  get stopped(): BatchStop | undefined {
+    return this.#stopped;
   }
 
   /** The error that stopped the run (a journal write failed), if any. */
@@ -133,7 +151,8 @@ export class BatchRun {
   }
 
   async #readAll(): Promise<void> {
-    const { stop, done } = this.#init;
+    const { done } = this.#init;
+    const stop = this.#stopReading;
     for await (const line of this.#init.lines) {
       if (stop.aborted) return;
       // Every line is validated, done or not: verdicts depend on the lines before (duplicates,
@@ -178,10 +197,14 @@ export class BatchRun {
       });
       // Abandoned: no result is written, so the line is unfinished and the resume sends it.
       if (this.#abortInFlight.signal.aborted) return;
+      const verdict = verdictOf(outcome);
+      const refused = this.#auth.refused(verdict, outcome.meta.deployment);
       const { admitAfterMs } = outcome;
-      if (admitAfterMs !== undefined && waitedMs < this.#init.maxWaitMs) {
+      // A breaker opened by refused keys will not admit anything useful: no waiting then.
+      const waits = admitAfterMs !== undefined && !(refused && this.#auth.enabled);
+      if (waits && waitedMs < this.#init.maxWaitMs) {
         // Nothing was sent upstream: a batch waits for capacity rather than failing the line.
-        if (this.#init.stop.aborted) return;
+        if (this.#stopReading.aborted) return;
         const waitMs = Math.min(
           Math.max(admitAfterMs, MIN_WAIT_MS),
           MAX_ONE_WAIT_MS,
@@ -196,19 +219,29 @@ export class BatchRun {
         }
         continue;
       }
-      this.#record(line, outcome);
+      this.#record(line, outcome, verdict);
+      const stop = this.#auth.count(verdict, refused);
+      if (stop !== undefined) this.#stop(stop);
       return;
     }
   }
 
+  /** The early stop: no more reading, and lines in flight are abandoned (unfinished). */
+  #stop(stop: BatchStop): void {
+    this.#stopped ??= stop;
+    this.#halt.abort();
+    this.#abortInFlight.abort();
+  }
+
   /** Journals one result (the commit point of the line) and counts it. */
-  #record(line: RequestLine, outcome: LineOutcome): void {
+  #record(line: RequestLine, outcome: LineOutcome, verdict: LineVerdict): void {
     const { batchId } = this.#init;
     const at = { lineNo: line.lineNo, customId: line.customId };
+    const retryable = verdict.kind === 'retryable';
     if (outcome.type === 'error') {
       this.#init.sink.write(
         false,
-        formatErrorLine(batchId, at, { code: outcome.code, message: outcome.message }),
+        formatErrorLine(batchId, at, { code: outcome.code, message: outcome.message, retryable }),
       );
       this.stats.recordLine(outcome.meta, false, outcome.code);
       return;
@@ -219,6 +252,7 @@ export class BatchRun {
       requestId: outcome.requestId,
       bodyText: outcome.bodyText,
       body: outcome.body,
+      ...(!ok && { retryable }),
     });
     this.#init.sink.write(ok, text);
     this.stats.recordLine(

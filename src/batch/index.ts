@@ -11,6 +11,7 @@ export { BatchError } from './batch-error.js';
 export type { BatchErrorReason } from './batch-error.js';
 export { buildReport, formatSummary } from './report.js';
 export type { BatchReport, BatchRunStatus } from './report.js';
+export type { BatchStop } from './auth-watch.js';
 export type { ModelReport, ProgressSnapshot } from './batch-stats.js';
 export {
   barProgress,

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { BatchError } from './batch-error.js';
 import { LineSet } from './id-table.js';
 import { JournalWriter, scanJournal } from './journal.js';
+import type { JournalScan } from './journal.js';
+import { removeJournalLines } from './journal-rewrite.js';
 import { formatErrorLine, formatHttpLine } from './result-line.js';
 
 const B = 'aaaaaaaaaaaaaaaa';
@@ -20,13 +22,20 @@ const ok = (lineNo: number, status = 200): string =>
     { statusCode: status, requestId: 'r', body: {} },
   );
 
+const counts = (s: JournalScan) => ({
+  lines: s.lines,
+  succeeded: s.succeeded,
+  truncatedBytes: s.truncatedBytes,
+  toRemove: s.toRemove.size,
+});
+
 test('a missing file is an empty journal', async () => {
   const scan = await scanJournal(join(dir, 'none.jsonl'), {
     batchId: B,
     maxLineNo: 10,
     done: new LineSet(),
   });
-  assert.deepEqual(scan, { lines: 0, succeeded: 0, truncatedBytes: 0 });
+  assert.deepEqual(counts(scan), { lines: 0, succeeded: 0, truncatedBytes: 0, toRemove: 0 });
 });
 
 test('complete lines are done; a torn last line is truncated before anything is appended', async () => {
@@ -39,7 +48,12 @@ test('complete lines are done; a torn last line is truncated before anything is 
   writeFileSync(path, good + torn);
   const done = new LineSet();
   const scan = await scanJournal(path, { batchId: B, maxLineNo: 10, done });
-  assert.deepEqual(scan, { lines: 3, succeeded: 1, truncatedBytes: torn.length });
+  assert.deepEqual(counts(scan), {
+    lines: 3,
+    succeeded: 1,
+    truncatedBytes: torn.length,
+    toRemove: 0,
+  });
   assert.deepEqual(
     [1, 2, 3, 4].map((l) => done.has(l)),
     [true, true, true, false],
@@ -99,4 +113,51 @@ test('a result line far larger than the head buffer reads back as done', async (
   const scan = await scanJournal(path, { batchId: B, maxLineNo: 10, done });
   assert.equal(scan.lines, 2);
   assert.equal(scan.truncatedBytes, 0);
+});
+
+const failed = (lineNo: number, retryable: boolean, size = 0): string =>
+  formatHttpLine(
+    B,
+    { lineNo, customId: `c${lineNo}` },
+    { statusCode: 503, requestId: 'r', body: { pad: 'x'.repeat(size) }, retryable },
+  );
+
+test('results picked for resending are not done, and are removed before anything is sent', async () => {
+  const path = fresh();
+  // A removed line larger than one read chunk (256 KiB), between kept ones.
+  const [k1, k3, k5] = [ok(1), failed(3, false), ok(5)];
+  writeFileSync(path, k1 + failed(2, true, 600_000) + k3 + failed(4, true) + k5);
+  const done = new LineSet();
+  const resend = { pick: (h: { retryable: boolean }) => h.retryable, lines: new LineSet() };
+  const scan = await scanJournal(path, { batchId: B, maxLineNo: 10, done, resend });
+  assert.deepEqual(counts(scan), { lines: 5, succeeded: 2, truncatedBytes: 0, toRemove: 2 });
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((l) => [done.has(l), resend.lines.has(l)]),
+    [
+      [true, false],
+      [false, true],
+      [true, false],
+      [false, true],
+      [true, false],
+    ],
+  );
+  await removeJournalLines(path, scan.toRemove);
+  assert.equal(readFileSync(path, 'utf8'), k1 + k3 + k5);
+  // Read again: nothing left to send again, nothing torn.
+  const again = await scanJournal(path, {
+    batchId: B,
+    maxLineNo: 10,
+    done: new LineSet(),
+    resend: { pick: resend.pick, lines: new LineSet() },
+  });
+  assert.deepEqual(counts(again), { lines: 3, succeeded: 2, truncatedBytes: 0, toRemove: 0 });
+});
+
+test('a second result for a line picked for resending is foreign', async () => {
+  const path = fresh();
+  writeFileSync(path, failed(2, true) + ok(1) + ok(2));
+  const resend = { pick: (h: { retryable: boolean }) => h.retryable, lines: new LineSet() };
+  const scan = await scanJournal(path, { batchId: B, maxLineNo: 10, done: new LineSet(), resend });
+  assert.equal(scan.lines, 2);
+  assert.equal(readFileSync(path, 'utf8'), failed(2, true) + ok(1));
 });

@@ -10,14 +10,17 @@
  * - Durability: `fdatasync` every `syncEveryLines` lines or `syncIntervalMs` ms (group commit).
  *   A process kill loses nothing the kernel accepted; a power cut can lose the unsynced tail,
  *   whose lines are then simply not done and are sent again: never lost, never duplicated.
+ * - Sending again: a result the resume will replace (a retryable failure) is removed from its
+ *   file before the line is sent (journal-rewrite.ts), so the new result never sits beside it.
  */
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync } from 'node:fs';
 import { writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BatchError } from './batch-error.js';
-import type { LineSet } from './id-table.js';
+import { LineSet } from './id-table.js';
 import { readLines } from './line-reader.js';
 import { parseResultHead } from './result-line.js';
+import type { ResultHead } from './result-line.js';
 
 /** Bytes of each journal line read back: the id, the custom_id (≤ 1,024 chars) and the status. */
 const HEAD_BYTES = 16 * 1024;
@@ -31,6 +34,8 @@ export interface JournalScan {
   readonly succeeded: number;
   /** Bytes cut from the end (a torn or foreign tail). */
   readonly truncatedBytes: number;
+  /** The file's line numbers (1-based) of the results `resend` picked: to remove before sending. */
+  readonly toRemove: LineSet;
 }
 
 /** What {@link scanJournal} checks lines against. */
@@ -40,6 +45,12 @@ export interface ScanOptions {
   readonly maxLineNo: number;
   /** Done lines; lines found are added. A line already in it is a foreign duplicate. */
   readonly done: LineSet;
+  /** Results to send again rather than keep (retryable failures, or every failure). */
+  readonly resend?: {
+    readonly pick: (head: ResultHead) => boolean;
+    /** Input lines whose result was picked (not done); a line already in it is a duplicate. */
+    readonly lines: LineSet;
+  };
 }
 
 /**
@@ -53,7 +64,7 @@ export async function scanJournal(path: string, options: ScanOptions): Promise<J
     fd = openSync(path, 'r+');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { lines: 0, succeeded: 0, truncatedBytes: 0 };
+      return { lines: 0, succeeded: 0, truncatedBytes: 0, toRemove: new LineSet() };
     }
     throw error;
   }
@@ -64,18 +75,16 @@ export async function scanJournal(path: string, options: ScanOptions): Promise<J
     let firstBadLine = 0;
     let lines = 0;
     let succeeded = 0;
+    const toRemove = new LineSet();
     // Only each line's head is decoded: a result line of any size (a big embeddings answer)
     // costs HEAD_BYTES of memory here.
     for await (const line of readLines(path, { headBytes: HEAD_BYTES })) {
       const end = offset + line.sizeBytes + 1;
       const complete = end <= sizeBytes && line.lastByte === CLOSING_BRACE;
       const head = complete && line.text !== undefined ? parseResultHead(line.text) : undefined;
-      const ok =
-        head !== undefined &&
-        head.batchId === options.batchId &&
-        head.lineNo <= options.maxLineNo &&
-        options.done.add(head.lineNo);
-      if (ok) {
+      const claimed = head === undefined ? false : claim(head, options);
+      if (claimed === 'resend') toRemove.add(line.lineNo);
+      if (claimed !== false) {
         if (firstBadLine !== 0) {
           throw new BatchError(
             'journal_corrupt',
@@ -85,9 +94,7 @@ export async function scanJournal(path: string, options: ScanOptions): Promise<J
         }
         goodEnd = end;
         lines++;
-        if (head.statusCode !== null && head.statusCode >= 200 && head.statusCode < 300) {
-          succeeded++;
-        }
+        if (claimed === 'done' && isSuccess(head?.statusCode ?? null)) succeeded++;
       } else if (firstBadLine === 0) {
         firstBadLine = line.lineNo;
       }
@@ -97,10 +104,31 @@ export async function scanJournal(path: string, options: ScanOptions): Promise<J
       ftruncateSync(fd, goodEnd);
       fdatasyncSync(fd);
     }
-    return { lines, succeeded, truncatedBytes: sizeBytes - goodEnd };
+    return { lines, succeeded, truncatedBytes: sizeBytes - goodEnd, toRemove };
   } finally {
     closeSync(fd);
   }
+}
+
+function isSuccess(statusCode: number | null): boolean {
+  return statusCode !== null && statusCode >= 200 && statusCode < 300;
+}
+
+/**
+ * Records a result's input line as done, or as to be sent again; false for a foreign result
+ * (another batch's, past the input's end, or a second result for one line).
+ */
+function claim(head: ResultHead, options: ScanOptions): 'done' | 'resend' | false {
+  const { lineNo } = head;
+  if (head.batchId !== options.batchId || lineNo > options.maxLineNo) return false;
+  const { resend, done } = options;
+  if (done.has(lineNo) || resend?.lines.has(lineNo) === true) return false;
+  if (resend?.pick(head) === true) {
+    resend.lines.add(lineNo);
+    return 'resend';
+  }
+  done.add(lineNo);
+  return 'done';
 }
 
 /** Makes a new directory entry durable (after creating or renaming a file in it). */

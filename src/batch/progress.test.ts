@@ -103,7 +103,9 @@ test('stats: per-model counts, p50/p99, bounded model names; report and summary'
     finishedAtEpochMs: 1000,
     totalLines: s.ran,
     skippedDoneSucceeded: 0,
+    retried: 0,
     truncatedBytes: 0,
+    stopped: null,
   });
   assert.equal(report.hasFailures, true);
   assert.equal(report.lines.unfinished, 0);

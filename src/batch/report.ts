@@ -2,6 +2,7 @@
  * The end-of-run summary: printed by the CLI and written as JSON with `--report`.
  */
 import { renameSync, writeFileSync } from 'node:fs';
+import type { BatchStop } from './auth-watch.js';
 import type { BatchStats, ModelReport } from './batch-stats.js';
 import type { BatchEndpoint } from './validate-line.js';
 
@@ -11,6 +12,12 @@ export type BatchRunStatus =
   | 'completed'
   /** Stopped by the signal; unfinished lines run on the next start with the same arguments. */
   | 'interrupted'
+  /**
+   * Stopped early by the runner: every provider refused the key for many lines in a row (see
+   * `stopped`). Fix the key and run the same command again: the unsent lines and the refused
+   * ones (retryable) are sent then.
+   */
+  | 'stopped'
   /** Stopped by an I/O error (disk full, ...); finished lines are kept, the rest resume. */
   | 'failed';
 
@@ -39,6 +46,11 @@ export interface BatchReport {
     readonly blank: number;
     /** Lines already done by an earlier run, skipped. */
     readonly skippedDone: number;
+    /**
+     * Failures of earlier runs removed from the journal and sent again by this run (retryable
+     * ones; every failure with `retryFailed`). Counted again under succeeded/failed/invalid.
+     */
+    readonly retried: number;
     /** Of those, how many were 2xx results. */
     readonly skippedDoneSucceeded: number;
     /** Lines without a result yet (interrupted): the next run sends them. */
@@ -63,6 +75,8 @@ export interface BatchReport {
   readonly truncatedBytes: number;
   /** True when any line failed or was invalid, in this run or an earlier one (exit code 1). */
   readonly hasFailures: boolean;
+  /** Why the run stopped early (status `stopped`), else null. */
+  readonly stopped: BatchStop | null;
 }
 
 /** The run's context that the counters do not hold. */
@@ -77,7 +91,9 @@ export interface ReportContext {
   readonly finishedAtEpochMs: number;
   readonly totalLines: number;
   readonly skippedDoneSucceeded: number;
+  readonly retried: number;
   readonly truncatedBytes: number;
+  readonly stopped: BatchStop | null;
 }
 
 /** Assembles the report. */
@@ -102,6 +118,7 @@ export function buildReport(stats: BatchStats, ctx: ReportContext): BatchReport 
       blank: stats.blank,
       skippedDone: stats.skippedDone,
       skippedDoneSucceeded: ctx.skippedDoneSucceeded,
+      retried: ctx.retried,
       unfinished: Math.max(0, ctx.totalLines - accounted),
       requeued: stats.requeued,
     },
@@ -113,6 +130,7 @@ export function buildReport(stats: BatchStats, ctx: ReportContext): BatchReport 
     invalidExamples: [...stats.invalidExamples],
     truncatedBytes: ctx.truncatedBytes,
     hasFailures: stats.failed + stats.invalid + previouslyFailed > 0,
+    stopped: ctx.stopped,
   };
 }
 
@@ -128,7 +146,8 @@ export function formatSummary(r: BatchReport): string {
   const l = r.lines;
   const out = [
     `batch ${r.status}: ${l.total} lines; ${l.succeeded} succeeded, ${l.failed} failed, ` +
-      `${l.invalid} invalid, ${l.skippedDone} already done, ${l.unfinished} unfinished`,
+      `${l.invalid} invalid, ${l.skippedDone} already done, ${l.unfinished} unfinished` +
+      (l.retried > 0 ? `; ${l.retried} earlier failures sent again` : ''),
     `spend $${r.spend.costUsd.toFixed(4)} (all-primary would be $${r.spend.costIfAllPrimaryUsd.toFixed(4)}); ` +
       `tokens ${r.tokens.prompt} in, ${r.tokens.completion} out`,
   ];

@@ -1,12 +1,14 @@
 /**
  * Result lines in the OpenAI batch output format (shared reference, openai-wire §5):
  *   {"id":"batch_req_…","custom_id":…,"response":{"status_code","request_id","body"},"error":null}
- *   {"id":"batch_req_…","custom_id":…,"response":null,"error":{"code","message"}}
+ *   {"id":"batch_req_…","custom_id":…,"retryable":true,"response":null,"error":{"code","message"}}
  *
  * The `id` is `batch_req_<batchId>_<line>`: the input line number the result answers. The output
- * files are the run's journal, and this is how a resume knows which lines are done. Every line
- * is written with its fields in this fixed order so {@link parseResultHead} can read the head
- * without parsing the (possibly large) body.
+ * files are the run's journal, and this is how a resume knows which lines are done. Every
+ * failure carries `"retryable"` (our one addition to the format): `true` when no provider judged
+ * the request (a resume sends it again), `false` when the failure is final. Every line is written
+ * with its fields in this fixed order, `retryable` right after the ids, so
+ * {@link parseResultHead} reads all a resume needs without parsing the (possibly large) body.
  */
 
 /** An HTTP result: 2xx goes to the output file, anything else to the error file. */
@@ -16,6 +18,8 @@ export interface HttpResult {
   /** The response body as JSON text on one line (no raw newlines), or a value to serialise. */
   readonly bodyText?: string;
   readonly body?: unknown;
+  /** For a failure: whether a resume sends the line again. Omitted on 2xx results. */
+  readonly retryable?: boolean;
 }
 
 /** A failure without an HTTP result. */
@@ -25,6 +29,8 @@ export interface ErrorResult {
   readonly param?: string | null;
   /** The input line number, for `invalid_request` lines. */
   readonly line?: number;
+  /** Whether a resume sends the line again. @default false */
+  readonly retryable?: boolean;
 }
 
 /** The result id for line `lineNo` of batch `batchId`. */
@@ -32,8 +38,13 @@ export function resultId(batchId: string, lineNo: number): string {
   return `batch_req_${batchId}_${lineNo}`;
 }
 
-function head(batchId: string, lineNo: number, customId: string | null): string {
-  return `{"id":"${resultId(batchId, lineNo)}","custom_id":${JSON.stringify(customId)}`;
+function head(
+  batchId: string,
+  line: { lineNo: number; customId: string | null },
+  retryable: boolean | undefined,
+): string {
+  const mark = retryable === undefined ? '' : `,"retryable":${retryable}`;
+  return `{"id":"${resultId(batchId, line.lineNo)}","custom_id":${JSON.stringify(line.customId)}${mark}`;
 }
 
 /** Body text safe to embed in a JSONL line: the given text when it has no raw line breaks. */
@@ -52,7 +63,7 @@ export function formatHttpLine(
   const response =
     `{"status_code":${r.statusCode},"request_id":${JSON.stringify(r.requestId)},` +
     `"body":${oneLineBody(r)}}`;
-  return `${head(batchId, line.lineNo, line.customId)},"response":${response},"error":null}\n`;
+  return `${head(batchId, line, r.retryable)},"response":${response},"error":null}\n`;
 }
 
 /** One error-file line for a failure without an HTTP result, ending in `\n`. */
@@ -67,7 +78,7 @@ export function formatErrorLine(
     ...(e.param !== undefined && { param: e.param }),
     ...(e.line !== undefined && { line: e.line }),
   };
-  return `${head(batchId, line.lineNo, line.customId)},"response":null,"error":${JSON.stringify(error)}}\n`;
+  return `${head(batchId, line, e.retryable ?? false)},"response":null,"error":${JSON.stringify(error)}}\n`;
 }
 
 /** What a resume needs from a journal line. */
@@ -76,10 +87,13 @@ export interface ResultHead {
   readonly lineNo: number;
   /** The HTTP status, or null for a failure without an HTTP result. */
   readonly statusCode: number | null;
+  /** The failure is marked retryable (false for successes, final failures and old journals). */
+  readonly retryable: boolean;
 }
 
 const ID_PREFIX = /^\{"id":"batch_req_([0-9a-f]{16})_([1-9][0-9]{0,9})","custom_id":/;
 const STATUS = /^,"response":\{"status_code":([0-9]{3}),/;
+const RETRYABLE = /^,"retryable":(true|false)/;
 
 /** Index just past the JSON value at `at` (a string or `null`), or -1. */
 function skipIdValue(text: string, at: number): number {
@@ -102,12 +116,14 @@ export function parseResultHead(text: string): ResultHead | undefined {
   if (!m) return undefined;
   const after = skipIdValue(text, m[0].length);
   if (after === -1) return undefined;
-  const rest = text.slice(after, after + 40);
+  const mark = RETRYABLE.exec(text.slice(after, after + 20));
+  const retryable = mark?.[1] === 'true';
+  const rest = text.slice(after + (mark?.[0].length ?? 0), after + 60);
   const lineNo = Number(m[2]);
   if (rest.startsWith(',"response":null,"error":{')) {
-    return { batchId: m[1] as string, lineNo, statusCode: null };
+    return { batchId: m[1] as string, lineNo, statusCode: null, retryable };
   }
   const s = STATUS.exec(rest);
   if (!s) return undefined;
-  return { batchId: m[1] as string, lineNo, statusCode: Number(s[1]) };
+  return { batchId: m[1] as string, lineNo, statusCode: Number(s[1]), retryable };
 }

@@ -7,23 +7,21 @@
  * the lines that have none. The output files are the journal (journal.ts); the state file
  * (state-file.ts) ties them to the input's content so their line numbers stay meaningful.
  */
-import { existsSync, truncateSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { systemClock } from '../core/index.js';
 import type { Clock, Disposable } from '../core/index.js';
+import type { BatchStop } from './auth-watch.js';
 import { BatchError } from './batch-error.js';
 import { BatchRun } from './batch-run.js';
-import { LineSet } from './id-table.js';
-import { scanInput } from './input-scan.js';
-import type { InputFingerprint } from './input-scan.js';
-import { JournalWriter, scanJournal } from './journal.js';
+import { JournalWriter } from './journal.js';
 import { readLines } from './line-reader.js';
+import { prepareBatch } from './prepare-batch.js';
+import type { Prepared } from './prepare-batch.js';
 import { silentProgress } from './progress.js';
 import type { BatchProgress } from './progress.js';
 import { buildReport, writeReport } from './report.js';
 import type { BatchReport, BatchRunStatus } from './report.js';
 import { lockOutput } from './output-lock.js';
-import { openState } from './state-file.js';
 import { createExecutor } from './targets.js';
 import type { BatchTarget } from './targets.js';
 
@@ -47,6 +45,17 @@ export interface RunBatchOptions {
   readonly progress?: BatchProgress;
   /** Discard an existing output (and its error file and state) and start over. @default false */
   readonly overwrite?: boolean;
+  /**
+   * Send every failed line of earlier runs again, final failures (a provider's 400, invalid
+   * lines) too; successes are kept. Without it a resume sends again only retryable failures.
+   * @default false
+   */
+  readonly retryFailed?: boolean;
+  /**
+   * Stop after this many lines in a row on which every candidate answered 401/403 (a refused
+   * key): the rest stay unsent for a resume. 0 never stops. @default 20
+   */
+  readonly stopAfterAuthFailures?: number;
   /** @default 10000 */
   readonly graceMs?: number;
   /** How long one line may wait for capacity (all breakers open, rate limits), ms. @default 300000 */
@@ -61,58 +70,13 @@ export interface RunBatchOptions {
 
 /** What {@link runBatch} resolves to. */
 export interface BatchResult {
+  /** `stopped`: see {@link BatchResult.stopped}. */
   readonly status: BatchRunStatus;
+  /** Why the run stopped early (status `stopped`); the CLI prints the message and exits 2. */
+  readonly stopped?: BatchStop;
   /** Some line failed or was invalid, now or in an earlier run: the CLI exits 1. */
   readonly hasFailures: boolean;
   readonly report: BatchReport;
-}
-
-interface Prepared {
-  readonly input: string;
-  readonly output: string;
-  readonly errors: string | null;
-  readonly fingerprint: InputFingerprint;
-  readonly batchId: string;
-  readonly done: LineSet;
-  readonly skippedDoneSucceeded: number;
-  readonly truncatedBytes: number;
-}
-
-async function prepare(options: RunBatchOptions): Promise<Prepared> {
-  const input = resolve(options.input);
-  const output = resolve(options.output);
-  let errors = options.errors === undefined ? null : resolve(options.errors);
-  if (errors === output) errors = null;
-  if (input === output || input === errors) {
-    throw new BatchError('batch_options', 'the output and error files must differ from the input');
-  }
-  let fingerprint: InputFingerprint;
-  try {
-    fingerprint = await scanInput(input, options.signal);
-  } catch (error) {
-    throw new BatchError('batch_io', `cannot read the input ${input}: ${String(error)}`, {
-      cause: error,
-    });
-  }
-  const overwrite = options.overwrite ?? false;
-  const { state, fresh } = openState({ input, fingerprint, output, errors, overwrite });
-  if (fresh) {
-    for (const path of [output, errors]) if (path !== null && existsSync(path)) truncateSync(path);
-  }
-  const done = new LineSet();
-  const scanOptions = { batchId: state.batchId, maxLineNo: fingerprint.lineCount, done };
-  const scans = [await scanJournal(output, scanOptions)];
-  if (errors !== null) scans.push(await scanJournal(errors, scanOptions));
-  return {
-    input,
-    output,
-    errors,
-    fingerprint,
-    batchId: state.batchId,
-    done,
-    skippedDoneSucceeded: scans.reduce((n, s) => n + s.succeeded, 0),
-    truncatedBytes: scans.reduce((n, s) => n + s.truncatedBytes, 0),
-  };
 }
 
 /**
@@ -127,6 +91,13 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchResult> {
     throw new BatchError(
       'batch_options',
       `concurrency must be a positive integer, got ${concurrency}`,
+    );
+  }
+  const stopAfter = options.stopAfterAuthFailures ?? 20;
+  if (!Number.isInteger(stopAfter) || stopAfter < 0) {
+    throw new BatchError(
+      'batch_options',
+      `stopAfterAuthFailures must be a non-negative integer, got ${stopAfter}`,
     );
   }
   const release = lockOutput(resolve(options.output));
@@ -146,7 +117,7 @@ interface Journals {
 /** Prepares the run and opens the journal files; file system errors become `batch_io`. */
 async function open(options: RunBatchOptions): Promise<Prepared & Journals> {
   try {
-    const p = await prepare(options);
+    const p = await prepareBatch(options);
     const sync = {
       ...(options.syncEveryLines !== undefined && { syncEveryLines: options.syncEveryLines }),
       ...(options.syncIntervalMs !== undefined && { syncIntervalMs: options.syncIntervalMs }),
@@ -183,6 +154,7 @@ async function runLocked(options: RunBatchOptions, concurrency: number): Promise
     stop,
     graceMs: options.graceMs ?? 10_000,
     maxWaitMs: options.maxWaitMs ?? 300_000,
+    stopAfterAuthFailures: options.stopAfterAuthFailures ?? 20,
     clock,
   });
   const trips = watchTrips(options.target, run);
@@ -219,11 +191,14 @@ function finish(args: {
   clock: Clock;
 }): BatchResult {
   const { p, run, fatal } = args;
+  const { stopped } = run;
   const status: BatchRunStatus = fatal
     ? 'failed'
     : run.snapshot().done >= p.fingerprint.lineCount
       ? 'completed'
-      : 'interrupted';
+      : stopped
+        ? 'stopped'
+        : 'interrupted';
   const report = buildReport(run.stats, {
     status,
     batchId: p.batchId,
@@ -235,7 +210,9 @@ function finish(args: {
     finishedAtEpochMs: args.clock.epochMs(),
     totalLines: p.fingerprint.lineCount,
     skippedDoneSucceeded: p.skippedDoneSucceeded,
+    retried: p.retried,
     truncatedBytes: p.truncatedBytes,
+    stopped: status === 'stopped' ? (stopped ?? null) : null,
   });
   if (args.options.report !== undefined) writeReport(resolve(args.options.report), report);
   if (fatal) {
@@ -243,7 +220,12 @@ function finish(args: {
       cause: fatal.error,
     });
   }
-  return { status, hasFailures: report.hasFailures, report };
+  return {
+    status,
+    ...(status === 'stopped' && stopped && { stopped }),
+    hasFailures: report.hasFailures,
+    report,
+  };
 }
 
 /** Counts circuit trips during the run (engine targets only; a gateway's are not visible). */

@@ -17,6 +17,11 @@ export interface BatchResultLine {
   /** `batch_req_<batch>_<n>`: n is the 1-based position of the request in the input. */
   readonly id: string;
   readonly custom_id: string | null;
+  /**
+   * On failures: true when no provider judged the request (network, timeouts, open breakers,
+   * rate limits, 5xx, a refused key), so sending it again may succeed; false when final.
+   */
+  readonly retryable?: boolean;
   readonly response: {
     readonly status_code: number;
     readonly request_id: string;
@@ -108,6 +113,8 @@ export async function* runLines(
     stop: stop.signal,
     graceMs: options.graceMs ?? 10_000,
     maxWaitMs: options.maxWaitMs ?? 300_000,
+    // No resume here to send the rest later: every request gets its result.
+    stopAfterAuthFailures: 0,
     clock,
   });
   const state = { finished: false };

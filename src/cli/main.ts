@@ -51,6 +51,12 @@ function positive(text: string): number {
   return n;
 }
 
+function nonNegative(text: string): number {
+  const n = integer(text);
+  if (n < 0) throw new InvalidArgumentError(`"${text}" is not a non-negative integer`);
+  return n;
+}
+
 function seconds(text: string): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || n <= 0) {
@@ -182,6 +188,16 @@ function addBatch(program: Command, output: Output, exit: Exit): void {
     .option('--concurrency <n>', 'lines in flight at once', positive, 20)
     .option('--report <file>', 'write a JSON summary at the end (also when interrupted)')
     .option('--restart', 'discard an existing output, error file and state, and start over')
+    .option(
+      '--retry-failed',
+      'send every failed line of earlier runs again, final ones too (successes are kept)',
+    )
+    .option(
+      '--stop-after-auth-failures <n>',
+      'stop when every provider answers 401/403 for n lines in a row (0: never)',
+      nonNegative,
+      20,
+    )
     .action(async (input: string, opts: Omit<BatchCommandOptions, 'input'>) => {
       const { runBatchCommand } = await import('./batch.js');
       exit(await runBatchCommand({ ...opts, input }, output));

@@ -365,3 +365,47 @@ test('batch runs a JSONL file through an engine, exits 1 when a line is invalid,
   assert.equal(neither.code, 2);
   assert.match(neither.stderr, /exactly one of --config/);
 });
+
+test('batch stops early when every provider refuses the key, names where the key is set, resumes', async (t) => {
+  const sim = await startSim(t, { apiKey: 'sk-right' });
+  const dir = await mkdtemp(join(tmpdir(), 'breakerbox-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = join(dir, 'config.yaml');
+  // No engine retries: its retry phase may wait for an open breaker; the stop is the subject.
+  await writeFile(
+    config,
+    `providers: { sim: { baseURL: "${sim.url}", apiKey: "\${BB_BATCH_TEST_KEY}" } }\n` +
+      `models: { gpt-4.1: { deployments: [{ provider: sim }] } }\nretry: { attempts: 0 }\n`,
+  );
+  const input = join(dir, 'in.jsonl');
+  const lines = Array.from({ length: 60 }, (_, i) =>
+    JSON.stringify({
+      custom_id: `r${i}`,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'gpt-4.1', messages: [{ role: 'user', content: `hi ${i}` }] },
+    }),
+  );
+  await writeFile(input, lines.join('\n') + '\n');
+  const args = ['batch', input, '-o', join(dir, 'out.jsonl'), '-c', config];
+  const refused = await run([...args, '--stop-after-auth-failures', '5', '--concurrency', '2'], {
+    env: { BB_BATCH_TEST_KEY: 'sk-wrong' },
+    timeoutMs: 30_000,
+  });
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(
+    refused.stderr,
+    /every provider answered 401 for 5 lines in a row \(sim\/gpt-4\.1\)/,
+  );
+  assert.match(refused.stderr, /sim: apiKey is \$\{BB_BATCH_TEST_KEY\} in config\.yaml/);
+  assert.doesNotMatch(refused.stderr + refused.stdout, /sk-wrong/);
+  assert.match(refused.stdout, /batch stopped: 60 lines; 0 succeeded, 5 failed/);
+
+  const fixed = await run([...args, '--retry-failed'], {
+    env: { BB_BATCH_TEST_KEY: 'sk-right' },
+    timeoutMs: 30_000,
+  });
+  assert.equal(fixed.code, 0, fixed.stderr);
+  assert.match(fixed.stdout, /batch completed: 60 lines; 60 succeeded, 0 failed/);
+  assert.match(fixed.stdout, /5 earlier failures sent again/);
+});
