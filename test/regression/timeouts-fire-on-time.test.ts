@@ -54,9 +54,12 @@ function upstream(path: string, timeouts: Record<string, number>) {
   return u;
 }
 
-async function timed(call: Promise<UpstreamResult>): Promise<{ kind: string; elapsedMs: number }> {
+/** Times a call from before it starts (its timers are armed synchronously, inside the call). */
+async function timed(
+  call: () => Promise<UpstreamResult>,
+): Promise<{ kind: string; elapsedMs: number }> {
   const started = performance.now();
-  const r = await call;
+  const r = await call();
   const elapsedMs = performance.now() - started;
   return { kind: r.type === 'failure' ? r.outcome.kind : r.type, elapsedMs };
 }
@@ -74,7 +77,11 @@ const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 for (const ms of [100, 300, 600]) {
   test(`firstByteMs ${ms}: first_byte_timeout within ${SLACK_MS} ms of ${ms}`, async () => {
     const u = upstream('/hang/v1', { firstByteMs: ms, totalMs: 60_000 });
-    assertOnTime(await timed(u.chat({ deploymentId: 'p/m', body })), 'first_byte_timeout', ms);
+    assertOnTime(
+      await timed(() => u.chat({ deploymentId: 'p/m', body })),
+      'first_byte_timeout',
+      ms,
+    );
   });
 }
 
@@ -91,7 +98,7 @@ test('firstByteMs on a stream head fires on time too', async () => {
 
 test('idleMs 200 on a JSON body that stalls: idle_timeout within 50 ms', async () => {
   const u = upstream('/stall/v1', { idleMs: 200, totalMs: 60_000 });
-  assertOnTime(await timed(u.chat({ deploymentId: 'p/m', body })), 'idle_timeout', 200);
+  assertOnTime(await timed(() => u.chat({ deploymentId: 'p/m', body })), 'idle_timeout', 200);
 });
 
 test('idleMs 200 on a stream that stalls after a chunk: idle_timeout within 50 ms', async () => {
@@ -109,13 +116,13 @@ test('idleMs 200 on a stream that stalls after a chunk: idle_timeout within 50 m
 
 test('totalMs 300 on a body that keeps trickling: total_timeout within 50 ms', async () => {
   const u = upstream('/trickle/v1', { idleMs: 10_000, totalMs: 300 });
-  assertOnTime(await timed(u.chat({ deploymentId: 'p/m', body })), 'total_timeout', 300);
+  assertOnTime(await timed(() => u.chat({ deploymentId: 'p/m', body })), 'total_timeout', 300);
 });
 
 test("the router's attempt cap of 250 ms: attempt_timeout within 50 ms", async () => {
   const u = upstream('/hang/v1', { firstByteMs: 30_000, totalMs: 60_000 });
   assertOnTime(
-    await timed(u.chat({ deploymentId: 'p/m', body, attemptMs: 250 })),
+    await timed(() => u.chat({ deploymentId: 'p/m', body, attemptMs: 250 })),
     'attempt_timeout',
     250,
   );
