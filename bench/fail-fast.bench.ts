@@ -27,7 +27,7 @@ const bb = createBreakerbox({
     backup: { deployments: [{ provider: 'sim' }] },
     healthy: { deployments: [{ provider: 'sim' }] },
   },
-  breaker: { trip: { consecutive: 3 }, openMs: 3_600_000 },
+  breaker: { trip: { consecutive: 3 }, openMs: 3_600_000, maxOpenMs: 3_600_000 },
   retry: { attempts: 2, backoff: { initialMs: 1, maxMs: 2 } },
 });
 const body = (model: string) => ({ model, messages: [{ role: 'user', content: 'hello' }] });
