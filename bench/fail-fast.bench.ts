@@ -30,7 +30,10 @@ const bb = createBreakerbox({
   breaker: { trip: { consecutive: 3 }, openMs: 3_600_000, maxOpenMs: 3_600_000 },
   retry: { attempts: 2, backoff: { initialMs: 1, maxMs: 2 } },
 });
-const body = (model: string) => ({ model, messages: [{ role: 'user', content: 'hello' }] });
+const body = (model: string) => ({
+  model,
+  messages: [{ role: 'user' as const, content: 'hello' }],
+});
 
 // Trip both breakers with real failed calls.
 for (let i = 0; i < 10; i++) await bb.chat(body('primary')).catch(() => undefined);

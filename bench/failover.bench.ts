@@ -21,7 +21,10 @@ const bb = createBreakerbox({
 });
 bb.breakers.get('sim/primary').forceOpen();
 
-const body = (model: string) => ({ model, messages: [{ role: 'user', content: 'hello' }] });
+const body = (model: string) => ({
+  model,
+  messages: [{ role: 'user' as const, content: 'hello' }],
+});
 const run = (model: string) => async (ops: number) => {
   for (let i = 0; i < ops; i++) await bb.chat(body(model));
 };

@@ -6,6 +6,7 @@ import { createBreakerbox as createEngine } from './engine/index.js';
 import type { Breakerbox as Engine, BreakerboxDeps } from './engine/index.js';
 import { runLines } from './batch/index.js';
 import type { BatchResultLine, RunLinesOptions } from './batch/index.js';
+import type { ConfigInput, ResolvedConfig } from './config/index.js';
 
 /** The engine, plus `batch()` over OpenAI batch-format requests. */
 export type BreakerboxWithBatch = Engine & {
@@ -24,7 +25,10 @@ export type BreakerboxWithBatch = Engine & {
  * Builds breakerbox from a config object (the same shape as the YAML file).
  * @throws ConfigError listing every problem with its path
  */
-export function createBreakerbox(config: unknown, deps: BreakerboxDeps = {}): BreakerboxWithBatch {
+export function createBreakerbox(
+  config: ConfigInput | ResolvedConfig,
+  deps: BreakerboxDeps = {},
+): BreakerboxWithBatch {
   const engine = createEngine(config, deps);
   return Object.assign(engine, {
     batch: (input: AsyncIterable<unknown> | Iterable<unknown>, options?: RunLinesOptions) =>
@@ -48,7 +52,12 @@ export type {
   BreakerboxEvents,
   BreakerboxMeta,
   CallOptions,
+  AnyChatRequest,
+  ChatChunk,
+  ChatRequest,
   ChatResult,
+  ChatStreamRequest,
+  EmbeddingsRequest,
   EmbeddingsResult,
   FallbackKind,
   RequestEvent,

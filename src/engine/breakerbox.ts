@@ -6,7 +6,7 @@
 import { RetryBudget, systemClock } from '../core/index.js';
 import type { Clock, Disposable, Outcome } from '../core/index.js';
 import { parseConfig } from '../config/index.js';
-import type { ResolvedConfig } from '../config/index.js';
+import type { ConfigInput, ResolvedConfig } from '../config/index.js';
 import { CostLedger } from '../cost/index.js';
 import { ResponseCache, cacheKey } from '../cache/index.js';
 import { planCandidates, planContextFallbacks, runFailover } from '../router/index.js';
@@ -20,6 +20,16 @@ import type { Runtime } from './build.js';
 import { ChatStream } from './chat-stream.js';
 import { createFetch } from './fetch.js';
 import type { BreakerboxMeta } from './meta.js';
+import type {
+  AnyChatRequest,
+  ChatChunk,
+  ChatRequest,
+  ChatResult,
+  EmbeddingsRequest,
+  EmbeddingsResult,
+} from './public-types.js';
+import type { ChatCompletion } from 'openai/resources/chat/completions';
+import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
 import { chooseRoute, newRequestId, openDeadline, retryControl } from './request-context.js';
 import type { CallOptions } from './request-context.js';
 import { fromCache, rescue } from './rescue.js';
@@ -42,12 +52,6 @@ export interface BreakerboxDeps {
   /** Environment for `${VAR}` in the config. @default process.env */
   readonly env?: Record<string, string | undefined>;
 }
-
-/** A chat completion as the upstream returned it, plus what breakerbox did. */
-export type ChatResult = JsonBody & { readonly breakerbox: BreakerboxMeta };
-
-/** An embeddings response, plus what breakerbox did. */
-export type EmbeddingsResult = JsonBody & { readonly breakerbox: BreakerboxMeta };
 
 type Route = 'chat' | 'embeddings';
 
@@ -160,19 +164,21 @@ export class Breakerbox {
    * @throws InvalidRequestError, ModelNotFoundError, BudgetExceededError, CancelledError,
    *   DeadlineExceededError, UpstreamRejectedError, AllCandidatesFailedError
    */
-  async chat(request: unknown, options: CallOptions = {}): Promise<ChatResult> {
+  async chat(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
     const body = validateChatBody(request);
     if (body.stream === true) {
       throw new TypeError('chat() takes non-stream requests; use stream() for stream: true');
     }
     const r = await this.#unary('chat', body, options);
-    return { ...r.body, breakerbox: r.meta };
+    // The provider's answer, checked to carry `choices`, relayed as the SDK would type it.
+    return { ...(r.body as unknown as ChatCompletion), breakerbox: r.meta };
   }
 
   /** Embeddings through the router. Fails over only to models declaring the same dimension. */
-  async embed(request: unknown, options: CallOptions = {}): Promise<EmbeddingsResult> {
+  async embed(request: EmbeddingsRequest, options: CallOptions = {}): Promise<EmbeddingsResult> {
     const r = await this.#unary('embeddings', validateEmbeddingsBody(request), options);
-    return { ...r.body, breakerbox: r.meta };
+    // The provider's answer, checked to carry `data`, relayed as the SDK would type it.
+    return { ...(r.body as unknown as CreateEmbeddingResponse), breakerbox: r.meta };
   }
 
   /**
@@ -188,7 +194,7 @@ export class Breakerbox {
    * Opens a chat stream. Resolves once the first content chunk exists, so every failure before
    * it fails over and surfaces here as a rejection, never mid-stream.
    */
-  async openStream(request: unknown, options: CallOptions = {}): Promise<ChatStream> {
+  async openStream(request: AnyChatRequest, options: CallOptions = {}): Promise<ChatStream> {
     return this.#openStream(validateChatBody(request), options);
   }
 
@@ -198,9 +204,9 @@ export class Breakerbox {
    * when the stream could not be opened).
    */
   stream(
-    request: unknown,
+    request: AnyChatRequest,
     options: CallOptions = {},
-  ): AsyncIterable<JsonBody> & { readonly meta: Promise<BreakerboxMeta> } {
+  ): AsyncIterable<ChatChunk> & { readonly meta: Promise<BreakerboxMeta> } {
     const opened = this.openStream(request, options);
     opened.catch(() => undefined);
     const meta = opened.then(async (s) => (await s.report).meta);
@@ -209,7 +215,7 @@ export class Breakerbox {
       meta,
       async *[Symbol.asyncIterator]() {
         const s = await opened;
-        for await (const data of s) yield JSON.parse(data) as JsonBody;
+        for await (const data of s) yield JSON.parse(data) as ChatChunk;
       },
     };
   }
@@ -418,7 +424,10 @@ function estimateTokens(body: ChatBody | EmbeddingsBody): number {
  * resolved config.
  * @throws ConfigError listing every problem with its path
  */
-export function createBreakerbox(config: unknown, deps: BreakerboxDeps = {}): Breakerbox {
+export function createBreakerbox(
+  config: ConfigInput | ResolvedConfig,
+  deps: BreakerboxDeps = {},
+): Breakerbox {
   const resolved = parseConfig(config, { env: deps.env ?? process.env });
   return new Breakerbox(resolved, deps);
 }

@@ -1,5 +1,14 @@
 export { Breakerbox, createBreakerbox } from './breakerbox.js';
-export type { BreakerboxDeps, ChatResult, EmbeddingsResult } from './breakerbox.js';
+export type { BreakerboxDeps } from './breakerbox.js';
+export type {
+  AnyChatRequest,
+  ChatChunk,
+  ChatRequest,
+  ChatResult,
+  ChatStreamRequest,
+  EmbeddingsRequest,
+  EmbeddingsResult,
+} from './public-types.js';
 export type { BreakerboxEvents, RequestEvent } from './accounting.js';
 export type { UnaryResult } from './rescue.js';
 export { ChatStream } from './chat-stream.js';

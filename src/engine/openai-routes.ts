@@ -9,6 +9,7 @@
 import { InvalidRequestError, ModelNotFoundError } from '../core/index.js';
 import type { Breakerbox } from './breakerbox.js';
 import type { ChatStream } from './chat-stream.js';
+import type { AnyChatRequest } from './public-types.js';
 import { metaHeaders } from './meta.js';
 import type { CallOptions } from './request-context.js';
 import type { UnaryResult } from './rescue.js';
@@ -171,7 +172,8 @@ export async function answerOpenAI(bb: Breakerbox, call: OpenAICall): Promise<Op
       };
     case 'chat':
       if (isStreamCall(route.id, body)) {
-        return { type: 'stream', stream: await bb.openStream(body, options) };
+        // A wire body: untyped JSON, validated by the engine before anything is sent.
+        return { type: 'stream', stream: await bb.openStream(body as AnyChatRequest, options) };
       }
       return unary(bb, 'chat', call);
     case 'embeddings':

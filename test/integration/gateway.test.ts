@@ -1,4 +1,5 @@
 // The gateway over real sockets: sim + engine + gateway on 127.0.0.1, raw HTTP clients.
+import type { ConfigInput } from '../../src/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
@@ -310,7 +311,7 @@ test('admin without an admin key: 403 unless local open mode', async (t) => {
 });
 
 test('no client key and a non-loopback host: refuses to start', async (t) => {
-  const bb = createBreakerbox(stackConfig('http://127.0.0.1:9/v1'), { env: {} });
+  const bb = createBreakerbox(stackConfig('http://127.0.0.1:9/v1') as ConfigInput, { env: {} });
   t.after(() => bb.close());
   await assert.rejects(
     startGateway({ engine: bb, host: '0.0.0.0', port: 0, clientKeys: [], logger: silentLogger() }),

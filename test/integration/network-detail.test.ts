@@ -1,5 +1,6 @@
 // Issue 8, item 10: a network failure said only `failed (network)`. The errno and host:port now
 // reach the error, its attempt list, the gateway's envelope and its access log; never a key.
+import type { ConfigInput } from '../../src/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -7,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { AllCandidatesFailedError } from '../../src/core/index.js';
 import { createBreakerbox } from '../../src/engine/index.js';
 import { CLIENT_KEY, chatBody, post, startStack } from '../fixtures/gateway-harness.js';
+import type { ChatRequest } from '../../src/index.js';
 
 /** A port on 127.0.0.1 that nothing listens on (bound once, then closed). */
 async function closedPort(): Promise<number> {
@@ -32,9 +34,9 @@ function deadConfig(port: number): Record<string, unknown> {
 
 test('engine: a refused connection names ECONNREFUSED and 127.0.0.1:port in attempt and message', async (t) => {
   const port = await closedPort();
-  const bb = createBreakerbox(deadConfig(port), { env: {} });
+  const bb = createBreakerbox(deadConfig(port) as ConfigInput, { env: {} });
   t.after(() => bb.close());
-  const error = await bb.chat(chatBody()).then(
+  const error = await bb.chat(chatBody() as unknown as ChatRequest).then(
     () => assert.fail('expected a failure'),
     (e: unknown) => e,
   );

@@ -1,6 +1,7 @@
 // Issue 8, "Budgets that are silently not enforced": a budget on a model with no price let every
 // call through at $0 without a word. Such a budget is now a config error, and the prompt tokens a
 // provider served from its cache are charged at the configured `cachedInput` price.
+import type { ConfigInput } from '../../src/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MockAgent } from 'undici';
@@ -18,7 +19,7 @@ const config = (pricing: Record<string, unknown>): Record<string, unknown> => ({
 
 test('the engine refuses a budget it could not enforce, naming the model and the fix', () => {
   assert.throws(
-    () => createBreakerbox(config({}), { env: {} }),
+    () => createBreakerbox(config({}) as ConfigInput, { env: {} }),
     (err: unknown) => {
       assert.ok(err instanceof ConfigError);
       assert.equal(err.issues[0]?.path, 'models.llama.budget');
@@ -51,10 +52,13 @@ test('cached prompt tokens are charged at cachedInput, and count toward the budg
       },
     )
     .times(2);
-  const bb = createBreakerbox(config({ llama: { input: 1, output: 2, cachedInput: 0.25 } }), {
-    env: {},
-    dispatcher: agent,
-  });
+  const bb = createBreakerbox(
+    config({ llama: { input: 1, output: 2, cachedInput: 0.25 } }) as ConfigInput,
+    {
+      env: {},
+      dispatcher: agent,
+    },
+  );
   t.after(() => bb.close());
   const ask = { model: 'llama', messages: [{ role: 'user' as const, content: 'hi' }] };
   const first = await bb.chat(ask);

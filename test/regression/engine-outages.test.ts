@@ -99,7 +99,8 @@ test('a hung primary leaves its fallback half the deadline: every request is ans
     assert.equal(first.reason, 'attempt_timeout');
     // The primary was given up at half of the 2 s deadline, not at the deadline.
     const ms = first.durationMs ?? 0;
-    assert.ok(ms >= 1_000 && ms < 1_050, `cut at ${ms} ms`);
+    // (Precision is timeouts-fire-on-time's to prove; this bound tells half from whole.)
+    assert.ok(ms >= 1_000 && ms < 1_500, `cut at ${ms} ms`);
   }
 });
 
@@ -124,7 +125,7 @@ test('a hung primary stream fails over before any content; attemptTimeoutMs sets
   assert.match(text, /backup/);
   const cut = meta.attempts[0]?.durationMs ?? 0;
   assert.equal(meta.attempts[0]?.reason, 'attempt_timeout');
-  assert.ok(cut >= 300 && cut < 350, `the primary was cut at ${cut} ms`);
+  assert.ok(cut >= 300 && cut < 600, `the primary was cut at ${cut} ms`);
 });
 
 // Outage 3: primary hangs, fallback answers in 20 ms, slow-call trip: the fallback was charged
@@ -209,11 +210,15 @@ test("a stream's meta resolves at its end with the real cost and duration", asyn
   const bb = startEngine(t, sim, {
     models: { 'gpt-4o-mini': { deployments: [{ provider: 'sim' }] } },
   });
-  const stream = bb.stream({ ...ask('gpt-4o-mini'), stream: true, max_tokens: 20 });
+  const stream = bb.stream({ ...ask('gpt-4o-mini'), stream: true, max_completion_tokens: 20 });
   let chunks = 0;
-  for await (const chunk of stream) chunks += chunk.object === undefined ? 0 : 1;
+  for await (const chunk of stream) chunks += chunk.choices.length;
   const meta = await stream.meta;
-  const opened = await bb.openStream({ ...ask('gpt-4o-mini'), stream: true, max_tokens: 20 });
+  const opened = await bb.openStream({
+    ...ask('gpt-4o-mini'),
+    stream: true,
+    max_completion_tokens: 20,
+  });
   for await (const chunk of opened) if (chunk) chunks++;
   const report = await opened.report;
   assert.ok(chunks > 4);

@@ -72,7 +72,7 @@ function assertOnTime(got: { kind: string; elapsedMs: number }, kind: string, ms
   );
 }
 
-const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+const body = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }] };
 
 for (const ms of [100, 300, 600]) {
   test(`firstByteMs ${ms}: first_byte_timeout within ${SLACK_MS} ms of ${ms}`, async () => {

@@ -1,3 +1,4 @@
+import type { ConfigInput } from '../../src/index.js';
 import type { TestContext } from 'node:test';
 import OpenAI from 'openai';
 import { createBreakerbox } from '../../src/engine/index.js';
@@ -34,7 +35,7 @@ export function startEngine(
         },
       },
     },
-    models: options.models,
+    models: options.models as ConfigInput['models'],
     breaker: { openMs: 5000, ...options.breaker },
     retry: { attempts: 0, ...options.retry },
     deadlineMs: options.deadlineMs ?? 10_000,
