@@ -13,6 +13,8 @@ import type { UpstreamResult } from '../../src/upstream/index.js';
 
 const SLACK_MS = 50;
 const sockets = new Set<Socket>();
+/** When the server last wrote to a stalling response: an idle timer counts from there. */
+const lastWrite = { atMs: 0 };
 const pending = new Set<ServerResponse>();
 
 /** `/hang` never answers; `/stall` sends a head and half a body; `/trickle` a byte every 40 ms. */
@@ -23,6 +25,7 @@ const server = createServer((req, res) => {
     if (req.url?.startsWith('/stall')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"id":"x","choices":[');
+      lastWrite.atMs = performance.now();
     } else if (req.url?.startsWith('/trickle')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       const t = setInterval(() => res.write(' '), 40);
@@ -32,6 +35,7 @@ const server = createServer((req, res) => {
     } else if (req.url?.startsWith('/sse-stall')) {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n');
+      lastWrite.atMs = performance.now();
     }
   });
 });
@@ -96,21 +100,26 @@ test('firstByteMs on a stream head fires on time too', async () => {
   assertOnTime(got, 'first_byte_timeout', 200);
 });
 
+// Idle time counts from the last byte received, so these measure from the server's last write.
 test('idleMs 200 on a JSON body that stalls: idle_timeout within 50 ms', async () => {
   const u = upstream('/stall/v1', { idleMs: 200, totalMs: 60_000 });
-  assertOnTime(await timed(() => u.chat({ deploymentId: 'p/m', body })), 'idle_timeout', 200);
+  const r = await u.chat({ deploymentId: 'p/m', body });
+  const got = {
+    kind: r.type === 'failure' ? r.outcome.kind : r.type,
+    elapsedMs: performance.now() - lastWrite.atMs,
+  };
+  assertOnTime(got, 'idle_timeout', 200);
 });
 
 test('idleMs 200 on a stream that stalls after a chunk: idle_timeout within 50 ms', async () => {
   const u = upstream('/sse-stall/v1', { idleMs: 200, totalMs: 60_000 });
-  const started = performance.now();
   const head = await u.chatStream({ deploymentId: 'p/m', body: { ...body, stream: true } });
   if (head.type !== 'stream') assert.fail(`expected a stream, got ${head.type}`);
   const error = await (async () => {
     for await (const event of head.events) assert.ok(event.data);
   })().catch((e: unknown) => e);
   assert.equal((error as { kind?: string }).kind, 'idle_timeout');
-  const elapsed = performance.now() - started;
+  const elapsed = performance.now() - lastWrite.atMs;
   assert.ok(elapsed >= 199 && elapsed < 200 + SLACK_MS, `fired after ${elapsed.toFixed(1)} ms`);
 });
 
