@@ -83,6 +83,17 @@ function addServe(program: Command, output: Output, exit: Exit): void {
     });
 }
 
+function addInit(program: Command, output: Output, exit: Exit): void {
+  program
+    .command('init')
+    .description('write a commented starter breakerbox.yaml into the current directory')
+    .option('-f, --force', 'overwrite an existing breakerbox.yaml')
+    .action(async (opts: { force?: boolean }) => {
+      const { runInit } = await import('./init.js');
+      exit(await runInit({ force: opts.force === true }, output));
+    });
+}
+
 function addSim(program: Command, output: Output, exit: Exit): void {
   program
     .command('sim')
@@ -246,6 +257,7 @@ export function buildProgram(output: Output, exit: Exit): Command {
     })
     .exitOverride();
   addDemo(program, output, exit);
+  addInit(program, output, exit);
   addServe(program, output, exit);
   addStatus(program, output, exit);
   addPricing(program, output, exit);
