@@ -112,6 +112,15 @@ cat demo.log
 [ "$CODE" = 1 ] || fail "demo exited $CODE, expected 1"
 grep -q 'npm install openai' demo.log || fail "demo did not say to install openai"
 
+step "breakerbox demo with openai installed next to it (the version the repository tests with)"
+OPENAI_VERSION=$(cd "$ROOT" && node -p "require('./package-lock.json').packages['node_modules/openai'].version")
+timeout 120 npm install --no-audit --no-fund "openai@$OPENAI_VERSION" 2>&1 | tail -n 1
+timeout 60 npx --no -- breakerbox demo --duration 5 --no-live >demo.log 2>&1 || {
+  cat demo.log >&2
+  fail "the demo failed with openai $OPENAI_VERSION installed"
+}
+grep -E '^(PASS|MISS)' demo.log
+
 step "breakerbox init, then sim + serve --config breakerbox.yaml, one chat request"
 timeout 30 npx --no -- breakerbox init
 [ -f breakerbox.yaml ] || fail "init wrote no breakerbox.yaml"
