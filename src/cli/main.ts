@@ -12,6 +12,8 @@ import type { Output } from './format.js';
 import type { BatchCommandOptions } from './batch.js';
 import { DEMO_DEFAULTS } from './demo-config.js';
 import { parsePort } from './net.js';
+import { isMissingPackage } from './missing-package.js';
+import type { runDemo } from './demo.js';
 
 /** Exit code of invalid usage, options or configuration. */
 export const USAGE_EXIT_CODE = 2;
@@ -81,6 +83,17 @@ function addServe(program: Command, output: Output, exit: Exit): void {
     });
 }
 
+function addInit(program: Command, output: Output, exit: Exit): void {
+  program
+    .command('init')
+    .description('write a commented starter breakerbox.yaml into the current directory')
+    .option('-f, --force', 'overwrite an existing breakerbox.yaml')
+    .action(async (opts: { force?: boolean }) => {
+      const { runInit } = await import('./init.js');
+      exit(await runInit({ force: opts.force === true }, output));
+    });
+}
+
 function addSim(program: Command, output: Output, exit: Exit): void {
   program
     .command('sim')
@@ -126,6 +139,24 @@ function addPricing(program: Command, output: Output, exit: Exit): void {
     });
 }
 
+/**
+ * Loads the demo, which drives its traffic with the official `openai` SDK: an optional peer
+ * dependency (a clone's `npm ci` installs it; a project that installed breakerbox may not have
+ * it). Says what to do and returns undefined when it is missing.
+ */
+async function loadDemo(output: Output): Promise<typeof runDemo | undefined> {
+  try {
+    return (await import('./demo.js')).runDemo;
+  } catch (error) {
+    if (!isMissingPackage(error, 'openai')) throw error;
+    output.err(
+      'breakerbox demo drives its traffic with the official openai SDK (an optional peer ' +
+        'dependency), which is not installed here: run `npm install openai` and try again.',
+    );
+    return undefined;
+  }
+}
+
 function addDemo(program: Command, output: Output, exit: Exit): void {
   program
     .command('demo')
@@ -151,7 +182,11 @@ function addDemo(program: Command, output: Output, exit: Exit): void {
     .option('--seed <n>', 'seed of the faults and the request mix', integer, DEMO_DEFAULTS.seed)
     .action(
       async (opts: { duration: number; live: boolean; concurrency: number; seed: number }) => {
-        const { runDemo } = await import('./demo.js');
+        const runDemo = await loadDemo(output);
+        if (runDemo === undefined) {
+          exit(1);
+          return;
+        }
         const options = {
           durationS: opts.duration,
           live: opts.live,
@@ -222,6 +257,7 @@ export function buildProgram(output: Output, exit: Exit): Command {
     })
     .exitOverride();
   addDemo(program, output, exit);
+  addInit(program, output, exit);
   addServe(program, output, exit);
   addStatus(program, output, exit);
   addPricing(program, output, exit);
