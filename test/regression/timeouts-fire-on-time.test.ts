@@ -1,7 +1,8 @@
 // Issue 8, outage 4: "Timeouts fire a second late." firstByteMs of 100, 300 and 600 all fired at
 // ~1,000 ms (undici's headersTimeout/bodyTimeout/connect timeout run on a 500 ms tick). Each
 // configured timeout must fire within 50 ms of its value: that bound is the promise under test.
-import { test, after } from 'node:test';
+import { test, after, beforeEach } from 'node:test';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
@@ -12,6 +13,21 @@ import { createUpstream, preciseConnector } from '../../src/upstream/index.js';
 import type { UpstreamResult } from '../../src/upstream/index.js';
 
 const SLACK_MS = 50;
+
+/**
+ * How long this process's event loop itself was held up (the machine starving it, a GC pause):
+ * no timer of any kind can fire on time then, so that stall is added to the slack and reported.
+ * On an otherwise idle machine it is a millisecond or two; the 50 ms bound is what a coarse
+ * timer wheel (undici's 500 ms tick) cannot meet.
+ */
+const loopLag = monitorEventLoopDelay({ resolution: 5 });
+loopLag.enable();
+beforeEach(() => {
+  loopLag.reset();
+});
+function slackMs(): number {
+  return SLACK_MS + (loopLag.count > 0 ? loopLag.max / 1e6 : 0);
+}
 const sockets = new Set<Socket>();
 /** When the server last wrote to a stalling response: an idle timer counts from there. */
 const lastWrite = { atMs: 0 };
@@ -70,9 +86,10 @@ async function timed(
 
 function assertOnTime(got: { kind: string; elapsedMs: number }, kind: string, ms: number): void {
   assert.equal(got.kind, kind);
+  const slack = slackMs();
   assert.ok(
-    got.elapsedMs >= ms - 1 && got.elapsedMs < ms + SLACK_MS,
-    `${kind} of ${ms} ms fired after ${got.elapsedMs.toFixed(1)} ms`,
+    got.elapsedMs >= ms - 1 && got.elapsedMs < ms + slack,
+    `${kind} of ${ms} ms fired after ${got.elapsedMs.toFixed(1)} ms (allowed ${slack.toFixed(1)})`,
   );
 }
 
@@ -120,7 +137,7 @@ test('idleMs 200 on a stream that stalls after a chunk: idle_timeout within 50 m
   })().catch((e: unknown) => e);
   assert.equal((error as { kind?: string }).kind, 'idle_timeout');
   const elapsed = performance.now() - lastWrite.atMs;
-  assert.ok(elapsed >= 199 && elapsed < 200 + SLACK_MS, `fired after ${elapsed.toFixed(1)} ms`);
+  assert.ok(elapsed >= 199 && elapsed < 200 + slackMs(), `fired after ${elapsed.toFixed(1)} ms`);
 });
 
 test('totalMs 300 on a body that keeps trickling: total_timeout within 50 ms', async () => {
@@ -148,7 +165,7 @@ test('deadlineMs 300 with one hung deployment: deadline_exceeded within 50 ms', 
   const error = await bb.chat(body).catch((e: unknown) => e);
   const elapsed = performance.now() - started;
   assert.ok(error instanceof DeadlineExceededError, String(error));
-  assert.ok(elapsed >= 299 && elapsed < 300 + SLACK_MS, `fired after ${elapsed.toFixed(1)} ms`);
+  assert.ok(elapsed >= 299 && elapsed < 300 + slackMs(), `fired after ${elapsed.toFixed(1)} ms`);
 });
 
 // A connect that never completes cannot be made on loopback (it connects or is refused at
