@@ -145,7 +145,10 @@ test('circuit state is read at each scrape; transitions and rate limits are coun
   assert.equal(value(text, 'breakerbox_rate_limit_rejections_total{scope="deployment"}'), 1);
   assert.equal(value(text, 'breakerbox_rate_limit_rejections_total{scope="upstream"}'), 1);
   assert.equal(value(text, 'breakerbox_rate_limit_rejections_total{scope="client"}'), 1);
-  assert.equal(value(text, 'breakerbox_errors_total{source="caller",code="invalid_request"}'), 2);
+  assert.equal(
+    value(text, 'breakerbox_errors_total{source="caller",code="invalid_request",model="none"}'),
+    2,
+  );
   m.dispose();
   f.transition.emit({ deployment: 'd1', from: 'open', to: 'half-open', reason: 'timer' });
   const after = await m.scrape();
@@ -181,7 +184,7 @@ test('two gateways in one process do not share a registry', async () => {
   a.clientRateLimited();
   assert.equal(
     value((await b.scrape()).text, 'breakerbox_rate_limit_rejections_total{scope="client"}'),
-    undefined,
+    0,
   );
 });
 

@@ -115,6 +115,8 @@ class GatewayServer implements Gateway {
     this.metrics = new GatewayMetrics({
       events: this.engine,
       circuits: () => circuitStates(this.engine),
+      models: this.engine.models,
+      deployments: [...this.engine.deployments.values()],
     });
     this.#dashboard = new DashboardFeed({
       snapshot: () => dashboardSnapshot(this.engine),
@@ -267,7 +269,7 @@ class GatewayServer implements Gateway {
       const code = codeOf(thrown.error);
       ex.errorCode = code;
       ex.errorDetail = detailOf(thrown.error);
-      this.metrics.errorAnswered(errorSource(code, attemptsOf(thrown.error)), code);
+      this.metrics.errorAnswered(errorSource(code, attemptsOf(thrown.error)), code, ex.model);
       return;
     }
     const headers = ex.baseHeaders();
@@ -282,7 +284,8 @@ class GatewayServer implements Gateway {
     }
     const answered = sendError(ex.res, thrown, headers);
     ex.errorCode = answered.code;
-    this.metrics.errorAnswered(errorSource(answered.code, answered.attempts), answered.code);
+    const source = errorSource(answered.code, answered.attempts);
+    this.metrics.errorAnswered(source, answered.code, ex.model);
     if (answered.code === 'internal_error') {
       this.logger.error({ err: thrown, requestId: ex.requestId }, 'unexpected error');
     }
