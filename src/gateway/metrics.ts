@@ -19,12 +19,14 @@ import {
 } from './metrics-labels.js';
 import type { MetricsRequestEvent } from './metrics-labels.js';
 import { registerProcessMetrics } from './process-metrics.js';
+import { budgetGauges, circuitStateGauge } from './scrape-gauges.js';
+import type { ModelBudget } from './scrape-gauges.js';
 import type { ErrorSource } from './taxonomy.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
 import type { CatalogueDeployment } from './upstream-metrics.js';
 
 export { CIRCUIT_STATES, fallbackReason, requestOutcome, retriesOf };
-export type { CatalogueDeployment, MetricsRequestEvent };
+export type { CatalogueDeployment, MetricsRequestEvent, ModelBudget };
 
 /** One attempt, as the engine reports it (`bb.on('attempt')`). */
 export type MetricsAttempt = AttemptRecord;
@@ -56,6 +58,8 @@ export interface GatewayMetricsOptions {
   readonly models?: readonly string[];
   /** The configured deployments, with the same effect for `deployment` labels. @default no bound */
   readonly deployments?: readonly CatalogueDeployment[];
+  /** Every model budget and today's spend against it, read at scrape time. @default none */
+  readonly budgets?: () => Iterable<ModelBudget>;
 }
 
 /** Errors created at 0 for every model, as the alerts watch them: `[source, code]`. */
@@ -85,27 +89,6 @@ function histogram(registry: Registry, name: string, help: string): Histogram<'m
     labelNames: ['model'],
     buckets: SECONDS_BUCKETS,
     registers: [registry],
-  });
-}
-
-/** `breakerbox_circuit_state`, filled from the breakers' snapshots at each scrape. */
-function circuitStateGauge(
-  registry: Registry,
-  circuits: () => Iterable<readonly [string, string]>,
-): void {
-  new Gauge({
-    name: 'breakerbox_circuit_state',
-    help: 'Circuit state per deployment: 1 for the current state, 0 for the others.',
-    labelNames: ['deployment', 'state'],
-    registers: [registry],
-    collect() {
-      // Reset first: a deployment removed from the config must not linger with its last state.
-      this.reset();
-      for (const [deployment, state] of circuits()) {
-        for (const s of CIRCUIT_STATES) this.set({ deployment, state: s }, s === state ? 1 : 0);
-        if (!CIRCUIT_STATES.includes(state)) this.set({ deployment, state }, 1);
-      }
-    },
   });
 }
 
@@ -185,6 +168,7 @@ export class GatewayMetrics {
   constructor(options: GatewayMetricsOptions) {
     registerProcessMetrics(this.registry);
     circuitStateGauge(this.registry, options.circuits);
+    if (options.budgets !== undefined) budgetGauges(this.registry, options.budgets);
     this.#upstream = new UpstreamMetrics(this.registry, options.deployments);
     if (options.models !== undefined) this.#models = new Set(options.models);
     if (options.deployments !== undefined) {

@@ -14,7 +14,7 @@ import type { ClientKeyConfig } from './auth.js';
 import { ClientLimits } from './client-limits.js';
 import type { GatewayContext } from './context.js';
 import { DashboardFeed } from './dashboard.js';
-import { circuitStates, dashboardSnapshot } from './engine-view.js';
+import { circuitStates, dashboardSnapshot, modelBudgets } from './engine-view.js';
 import { Exchange, clientRequestId } from './exchange.js';
 import { handleCircuitAction, handleCircuits } from './handlers/admin.js';
 import { MidStreamFailure, handleModelCall, handleModels } from './handlers/openai.js';
@@ -117,6 +117,7 @@ class GatewayServer implements Gateway {
       circuits: () => circuitStates(this.engine),
       models: this.engine.models,
       deployments: [...this.engine.deployments.values()],
+      budgets: () => modelBudgets(this.engine),
     });
     this.#dashboard = new DashboardFeed({
       snapshot: () => dashboardSnapshot(this.engine),
