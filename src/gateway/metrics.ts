@@ -4,8 +4,11 @@
  *
  * Telemetry only observes: every series is fed from engine events (`bb.on`), from breaker
  * snapshots read at scrape time, or from the gateway's own HTTP answers; nothing here is read
- * back by the request path. Labels are bounded: configured model and deployment names, states,
- * error codes and failure kinds. Never a request id, a key or a key name.
+ * back by the request path. Labels are bounded: configured model and deployment names (any other
+ * name is labelled `other`), states, outcomes, error codes and failure kinds. Never a request id,
+ * a key or a key name. Per-deployment attempt series live in `upstream-metrics.ts`, the gauges read
+ * at scrape time in `scrape-gauges.ts`, the process and Node.js defaults in `process-metrics.ts`;
+ * every metric is listed in docs/operations.md.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AttemptRecord } from '../core/index.js';

@@ -5,9 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { chatBody, post, startStack } from '../fixtures/gateway-harness.js';
 
 const root = new URL('../../../', import.meta.url);
@@ -128,4 +130,17 @@ test('promtool accepts the rules and their unit tests pass', (t) => {
   assert.equal(check.status, 0, check.stdout + check.stderr);
   const unit = spawnSync('promtool', ['test', 'rules', alertTestsPath], { encoding: 'utf8' });
   assert.equal(unit.status, 0, unit.stdout + unit.stderr);
+  // The dashboard's queries parse too: checked as recording rules, Grafana's interval replaced.
+  const rules = dashboardExprs().map((expr, i) => ({
+    record: `breakerbox_dashboard:query_${String(i)}`,
+    expr: expr.replaceAll('$__rate_interval', '5m'),
+  }));
+  const dir = mkdtempSync(join(tmpdir(), 'bb-dashboard-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const file = join(dir, 'dashboard-queries.yml');
+  writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules }] }));
+  const queries = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+  assert.equal(queries.status, 0, queries.stdout + queries.stderr);
 });
