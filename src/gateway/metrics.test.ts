@@ -186,6 +186,12 @@ test('two gateways in one process do not share a registry', async () => {
     value((await b.scrape()).text, 'breakerbox_rate_limit_rejections_total{scope="client"}'),
     0,
   );
+  // Process metrics are collected once per process (prom-client cannot stop its GC observer and
+  // event-loop monitor), and each registry serves the same collectors.
+  const cpu = 'process_cpu_seconds_total';
+  assert.ok(a.registry.getSingleMetric(cpu) !== undefined);
+  assert.equal(a.registry.getSingleMetric(cpu), b.registry.getSingleMetric(cpu));
+  assert.match((await b.scrape()).text, /^nodejs_eventloop_lag_p99_seconds /m);
 });
 
 test('outcome, retries and fallback reason helpers', () => {
