@@ -6,6 +6,7 @@ import { CircuitBreaker } from '../core/index.js';
 import type { Breakerbox } from '../engine/index.js';
 import type { Deployment } from '../router/index.js';
 import type { DashboardDeployment, DashboardSnapshot } from './dashboard.js';
+import type { ModelBudget } from './scrape-gauges.js';
 
 /** Most transitions the dashboard shows. */
 const TIMELINE_LENGTH = 50;
@@ -75,4 +76,12 @@ export function dashboardSnapshot(engine: Breakerbox): DashboardSnapshot {
       costUsd: stats.totals.costUsd,
     },
   };
+}
+
+/** Every model with a daily budget, and today's spend on it (for the budget gauges). */
+export function* modelBudgets(engine: Breakerbox): Iterable<ModelBudget> {
+  for (const [model, m] of Object.entries(engine.config.models)) {
+    if (m.budget === undefined) continue;
+    yield { model, usdPerDay: m.budget.usdPerDay, spentTodayUsd: engine.ledger.spentToday(model) };
+  }
 }

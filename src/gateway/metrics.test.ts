@@ -145,7 +145,10 @@ test('circuit state is read at each scrape; transitions and rate limits are coun
   assert.equal(value(text, 'breakerbox_rate_limit_rejections_total{scope="deployment"}'), 1);
   assert.equal(value(text, 'breakerbox_rate_limit_rejections_total{scope="upstream"}'), 1);
   assert.equal(value(text, 'breakerbox_rate_limit_rejections_total{scope="client"}'), 1);
-  assert.equal(value(text, 'breakerbox_errors_total{source="caller",code="invalid_request"}'), 2);
+  assert.equal(
+    value(text, 'breakerbox_errors_total{source="caller",code="invalid_request",model="none"}'),
+    2,
+  );
   m.dispose();
   f.transition.emit({ deployment: 'd1', from: 'open', to: 'half-open', reason: 'timer' });
   const after = await m.scrape();
@@ -181,8 +184,14 @@ test('two gateways in one process do not share a registry', async () => {
   a.clientRateLimited();
   assert.equal(
     value((await b.scrape()).text, 'breakerbox_rate_limit_rejections_total{scope="client"}'),
-    undefined,
+    0,
   );
+  // Process metrics are collected once per process (prom-client cannot stop its GC observer and
+  // event-loop monitor), and each registry serves the same collectors.
+  const cpu = 'process_cpu_seconds_total';
+  assert.ok(a.registry.getSingleMetric(cpu) !== undefined);
+  assert.equal(a.registry.getSingleMetric(cpu), b.registry.getSingleMetric(cpu));
+  assert.match((await b.scrape()).text, /^nodejs_eventloop_lag_p99_seconds /m);
 });
 
 test('outcome, retries and fallback reason helpers', () => {

@@ -4,19 +4,35 @@
  *
  * Telemetry only observes: every series is fed from engine events (`bb.on`), from breaker
  * snapshots read at scrape time, or from the gateway's own HTTP answers; nothing here is read
- * back by the request path. Labels are bounded: configured model and deployment names, states,
- * error codes and failure kinds. Never a request id, a key or a key name.
+ * back by the request path. Labels are bounded: configured model and deployment names (any other
+ * name is labelled `other`), states, outcomes, error codes and failure kinds. Never a request id,
+ * a key or a key name. Per-deployment attempt series live in `upstream-metrics.ts`, the gauges read
+ * at scrape time in `scrape-gauges.ts`, the process and Node.js defaults in `process-metrics.ts`;
+ * every metric is listed in docs/operations.md.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AttemptRecord } from '../core/index.js';
-import type { RequestEvent } from '../engine/index.js';
+import {
+  CIRCUIT_STATES,
+  RATE_LIMIT_SCOPES,
+  bounded,
+  fallbackReason,
+  requestOutcome,
+  retriesOf,
+} from './metrics-labels.js';
+import type { MetricsRequestEvent } from './metrics-labels.js';
+import { registerProcessMetrics } from './process-metrics.js';
+import { budgetGauges, circuitStateGauge } from './scrape-gauges.js';
+import type { ModelBudget } from './scrape-gauges.js';
 import type { ErrorSource } from './taxonomy.js';
+import { UpstreamMetrics } from './upstream-metrics.js';
+import type { CatalogueDeployment } from './upstream-metrics.js';
+
+export { CIRCUIT_STATES, fallbackReason, requestOutcome, retriesOf };
+export type { CatalogueDeployment, MetricsRequestEvent, ModelBudget };
 
 /** One attempt, as the engine reports it (`bb.on('attempt')`). */
 export type MetricsAttempt = AttemptRecord;
-
-/** A finished request, as the engine reports it (`bb.on('request')`). */
-export type MetricsRequestEvent = RequestEvent;
 
 /** A breaker transition (`bb.on('transition')`). */
 export interface MetricsTransition {
@@ -38,43 +54,25 @@ export interface GatewayMetricsOptions {
   readonly events: MetricsEvents;
   /** Every circuit's current state, read at scrape time: `[deployment, state]`. */
   readonly circuits: () => Iterable<readonly [string, string]>;
+  /**
+   * The configured models. When given, their series start at 0 and any other model name is
+   * labelled `other`, so label sets stay bounded whatever callers send. @default no bound
+   */
+  readonly models?: readonly string[];
+  /** The configured deployments, with the same effect for `deployment` labels. @default no bound */
+  readonly deployments?: readonly CatalogueDeployment[];
+  /** Every model budget and today's spend against it, read at scrape time. @default none */
+  readonly budgets?: () => Iterable<ModelBudget>;
 }
 
-/** Every breaker state, so a scrape shows 0 for the states a circuit is not in. */
-export const CIRCUIT_STATES: readonly string[] = [
-  'closed',
-  'open',
-  'half-open',
-  'forced-open',
-  'disabled',
-  'metrics-only',
+/** Errors created at 0 for every model, as the alerts watch them: `[source, code]`. */
+const WATCHED_ERRORS: readonly (readonly [ErrorSource, string])[] = [
+  ['provider', 'all_candidates_failed'],
+  ['policy', 'all_candidates_failed'],
+  ['provider', 'upstream_error'],
+  ['provider', 'timeout'],
+  ['policy', 'deadline_exceeded'],
 ];
-
-/** How a request ended, as the `outcome` label. */
-export function requestOutcome(e: MetricsRequestEvent): string {
-  if (!e.ok) return e.errorCode === 'cancelled' ? 'cancelled' : 'error';
-  if (e.meta.cached) return 'cached';
-  if (e.meta.fallback === 'static') return 'static';
-  return e.meta.fallbackUsed ? 'fallback' : 'success';
-}
-
-/**
- * Upstream calls made to a deployment already called for this request: true retries, as opposed
- * to failing over to another deployment.
- */
-export function retriesOf(e: MetricsRequestEvent): number {
-  const called = e.meta.attempts.filter((a) => a.result !== 'skipped').map((a) => a.deployment);
-  // The deployment that answered is not among the attempts (they list what failed before it).
-  if (e.meta.deployment !== null) called.push(e.meta.deployment);
-  return Math.max(0, called.length - new Set(called).size);
-}
-
-/** Why a request was served by something else: the requested model's last failure, or the kind. */
-export function fallbackReason(e: MetricsRequestEvent): string {
-  if (e.meta.fallback !== 'model') return e.meta.fallback;
-  const own = e.meta.attempts.filter((a) => a.model === e.meta.requestedModel);
-  return own.at(-1)?.reason ?? 'model';
-}
 
 const SECONDS_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -94,27 +92,6 @@ function histogram(registry: Registry, name: string, help: string): Histogram<'m
     labelNames: ['model'],
     buckets: SECONDS_BUCKETS,
     registers: [registry],
-  });
-}
-
-/** `breakerbox_circuit_state`, filled from the breakers' snapshots at each scrape. */
-function circuitStateGauge(
-  registry: Registry,
-  circuits: () => Iterable<readonly [string, string]>,
-): void {
-  new Gauge({
-    name: 'breakerbox_circuit_state',
-    help: 'Circuit state per deployment: 1 for the current state, 0 for the others.',
-    labelNames: ['deployment', 'state'],
-    registers: [registry],
-    collect() {
-      // Reset first: a deployment removed from the config must not linger with its last state.
-      this.reset();
-      for (const [deployment, state] of circuits()) {
-        for (const s of CIRCUIT_STATES) this.set({ deployment, state: s }, s === state ? 1 : 0);
-        if (!CIRCUIT_STATES.includes(state)) this.set({ deployment, state }, 1);
-      }
-    },
   });
 }
 
@@ -182,50 +159,98 @@ export class GatewayMetrics {
   readonly #errors = counter(
     this.registry,
     'breakerbox_errors_total',
-    'Error answers by source (caller, policy, provider) and breakerbox error code.',
-    ['source', 'code'],
+    'Error answers by source (caller, policy, provider), breakerbox error code and requested model.',
+    ['source', 'code', 'model'],
   );
+  readonly #upstream: UpstreamMetrics;
+  /** Configured models, and the deployment labels allowed; undefined: no bound. */
+  readonly #models: ReadonlySet<string> | undefined;
+  readonly #deployments: ReadonlySet<string> | undefined;
   readonly #subscriptions: { dispose(): void }[] = [];
 
   constructor(options: GatewayMetricsOptions) {
+    registerProcessMetrics(this.registry);
     circuitStateGauge(this.registry, options.circuits);
+    if (options.budgets !== undefined) budgetGauges(this.registry, options.budgets);
+    this.#upstream = new UpstreamMetrics(this.registry, options.deployments);
+    if (options.models !== undefined) this.#models = new Set(options.models);
+    if (options.deployments !== undefined) {
+      const ids = options.deployments.map((d) => d.id);
+      this.#deployments = new Set([...ids, 'cache', 'static', 'none']);
+    }
+    this.#zero(options);
     this.#subscribe(options.events);
+  }
+
+  /**
+   * Creates at 0 the series whose labels are known at start, so `rate()` and `increase()` see
+   * their first increment: per model, its own deployments' successes, errors and cancellations,
+   * the errors an alert watches, retries, tokens and cost; every rate-limit scope.
+   */
+  #zero(options: GatewayMetricsOptions): void {
+    for (const scope of RATE_LIMIT_SCOPES) this.#rateLimited.inc({ scope }, 0);
+    for (const model of options.models ?? []) {
+      const own = (options.deployments ?? []).filter((d) => d.model === model);
+      for (const d of own) this.#requests.inc({ model, deployment: d.id, outcome: 'success' }, 0);
+      for (const outcome of ['error', 'cancelled'] as const) {
+        this.#requests.inc({ model, deployment: 'none', outcome }, 0);
+      }
+      for (const [source, code] of WATCHED_ERRORS) this.#errors.inc({ source, code, model }, 0);
+      this.#retries.inc({ model }, 0);
+      this.#tokens.inc({ model, type: 'prompt' }, 0);
+      this.#tokens.inc({ model, type: 'completion' }, 0);
+      this.#cost.inc({ model }, 0);
+    }
   }
 
   #subscribe(events: MetricsEvents): void {
     this.#subscriptions.push(
       events.on('request', (e) => {
         this.#onRequest(e);
+        this.#upstream.answered(e);
       }),
       events.on('attempt', (a) => {
+        this.#upstream.attempt(a);
         if (a.reason !== 'rate_limited') return;
         this.#rateLimited.inc({ scope: a.result === 'skipped' ? 'deployment' : 'upstream' });
       }),
       events.on('transition', (t) => {
-        this.#transitions.inc({ deployment: t.deployment, from: t.from, to: t.to });
+        const deployment = this.#deployment(t.deployment);
+        this.#transitions.inc({ deployment, from: t.from, to: t.to });
       }),
     );
   }
 
+  /** A model label: the name when configured (or when there is no bound), else `other`. */
+  #model(name: string): string {
+    return this.#models === undefined ? name : bounded(name, this.#models);
+  }
+
+  #deployment(id: string): string {
+    return this.#deployments === undefined ? id : bounded(id, this.#deployments);
+  }
+
   #onRequest(e: MetricsRequestEvent): void {
     const m = e.meta;
-    const deployment = m.deployment ?? (m.cached || m.fallback === 'static' ? m.fallback : 'none');
-    this.#requests.inc({ model: m.requestedModel, deployment, outcome: requestOutcome(e) });
+    const requested = this.#model(m.requestedModel);
+    const served = m.deployment ?? (m.cached || m.fallback === 'static' ? m.fallback : 'none');
+    const deployment = this.#deployment(served);
+    this.#requests.inc({ model: requested, deployment, outcome: requestOutcome(e) });
     if (e.route === 'stream' && e.ttftMs !== undefined) {
-      this.#ttft.observe({ model: m.requestedModel }, e.ttftMs / 1000);
+      this.#ttft.observe({ model: requested }, e.ttftMs / 1000);
     }
     if (m.fallbackUsed) {
-      const to = m.model ?? m.fallback;
-      this.#fallbacks.inc({ from: m.requestedModel, to, reason: fallbackReason(e) });
+      const to = m.model === null ? m.fallback : this.#model(m.model);
+      this.#fallbacks.inc({ from: requested, to, reason: fallbackReason(e) });
     }
     const retries = retriesOf(e);
-    if (retries > 0) this.#retries.inc({ model: m.requestedModel }, retries);
-    const served = m.model ?? m.requestedModel;
-    if (e.promptTokens > 0) this.#tokens.inc({ model: served, type: 'prompt' }, e.promptTokens);
+    if (retries > 0) this.#retries.inc({ model: requested }, retries);
+    const model = this.#model(m.model ?? m.requestedModel);
+    if (e.promptTokens > 0) this.#tokens.inc({ model, type: 'prompt' }, e.promptTokens);
     if (e.completionTokens > 0) {
-      this.#tokens.inc({ model: served, type: 'completion' }, e.completionTokens);
+      this.#tokens.inc({ model, type: 'completion' }, e.completionTokens);
     }
-    if (m.costUsd > 0) this.#cost.inc({ model: served }, m.costUsd);
+    if (m.costUsd > 0) this.#cost.inc({ model }, m.costUsd);
   }
 
   /** Counts one model request in flight; call the result once when its response has ended. */
@@ -241,12 +266,15 @@ export class GatewayMetrics {
 
   /** Records how long a model request took, for a configured `model` only (bounded labels). */
   observeDuration(model: string, durationMs: number): void {
-    this.#duration.observe({ model }, durationMs / 1000);
+    this.#duration.observe({ model: this.#model(model) }, durationMs / 1000);
   }
 
-  /** Counts an error answer (JSON or mid-stream) by its source and code. */
-  errorAnswered(source: ErrorSource, code: string): void {
-    this.#errors.inc({ source, code });
+  /**
+   * Counts an error answer (JSON or mid-stream) by its source, code and requested model
+   * (`none` when the request named no configured model).
+   */
+  errorAnswered(source: ErrorSource, code: string, model?: string): void {
+    this.#errors.inc({ source, code, model: model === undefined ? 'none' : this.#model(model) });
   }
 
   /** Counts a request refused by a client key's own rate limit. */

@@ -14,7 +14,7 @@ import type { ClientKeyConfig } from './auth.js';
 import { ClientLimits } from './client-limits.js';
 import type { GatewayContext } from './context.js';
 import { DashboardFeed } from './dashboard.js';
-import { circuitStates, dashboardSnapshot } from './engine-view.js';
+import { circuitStates, dashboardSnapshot, modelBudgets } from './engine-view.js';
 import { Exchange, clientRequestId } from './exchange.js';
 import { handleCircuitAction, handleCircuits } from './handlers/admin.js';
 import { MidStreamFailure, handleModelCall, handleModels } from './handlers/openai.js';
@@ -115,6 +115,9 @@ class GatewayServer implements Gateway {
     this.metrics = new GatewayMetrics({
       events: this.engine,
       circuits: () => circuitStates(this.engine),
+      models: this.engine.models,
+      deployments: [...this.engine.deployments.values()],
+      budgets: () => modelBudgets(this.engine),
     });
     this.#dashboard = new DashboardFeed({
       snapshot: () => dashboardSnapshot(this.engine),
@@ -267,7 +270,7 @@ class GatewayServer implements Gateway {
       const code = codeOf(thrown.error);
       ex.errorCode = code;
       ex.errorDetail = detailOf(thrown.error);
-      this.metrics.errorAnswered(errorSource(code, attemptsOf(thrown.error)), code);
+      this.metrics.errorAnswered(errorSource(code, attemptsOf(thrown.error)), code, ex.model);
       return;
     }
     const headers = ex.baseHeaders();
@@ -282,7 +285,8 @@ class GatewayServer implements Gateway {
     }
     const answered = sendError(ex.res, thrown, headers);
     ex.errorCode = answered.code;
-    this.metrics.errorAnswered(errorSource(answered.code, answered.attempts), answered.code);
+    const source = errorSource(answered.code, answered.attempts);
+    this.metrics.errorAnswered(source, answered.code, ex.model);
     if (answered.code === 'internal_error') {
       this.logger.error({ err: thrown, requestId: ex.requestId }, 'unexpected error');
     }

@@ -1,5 +1,5 @@
 /**
- * The error taxonomy of `breakerbox_errors_total{source,code}`: whose error was it?
+ * The error taxonomy of `breakerbox_errors_total{source,code,model}`: whose error was it?
  *
  * - `caller`: the request itself was wrong or withdrawn (bad JSON, unknown model, missing key,
  *   an upstream's 4xx about the request, the client going away). Fixing it is the caller's job.

@@ -166,7 +166,10 @@ test('metrics after SDK traffic: series present, no key or request id', async (t
     ),
     1,
   );
-  assert.equal(series.get('breakerbox_errors_total{source="caller",code="model_not_found"}'), 1);
+  assert.equal(
+    series.get('breakerbox_errors_total{source="caller",code="model_not_found",model="none"}'),
+    1,
+  );
   assert.equal(series.get('breakerbox_circuit_state{deployment="sim/gpt-4.1",state="closed"}'), 1);
   assert.ok((series.get('breakerbox_cost_usd_total{model="gpt-4.1"}') ?? 0) > 0);
   assert.ok(!text.includes(CLIENT_KEY));

@@ -339,7 +339,10 @@ test('healthz, readyz, metrics', async (t) => {
     /breakerbox_requests_total\{model="gpt-4.1",deployment="sim\/gpt-4.1",outcome="success"\} 1/,
   );
   assert.match(text, /breakerbox_circuit_state\{deployment="sim\/gpt-4.1",state="closed"\} 1/);
-  assert.match(text, /breakerbox_errors_total\{source="caller",code="invalid_request"\} 1/);
+  assert.match(
+    text,
+    /breakerbox_errors_total\{source="caller",code="invalid_request",model="none"\} 1/,
+  );
   assert.match(text, /breakerbox_tokens_total\{model="gpt-4.1",type="prompt"\} \d+/);
   assert.match(text, /breakerbox_request_duration_seconds_count\{model="gpt-4.1"\} 1/);
   assert.match(text, /breakerbox_in_flight_requests 0/);
