@@ -29,6 +29,11 @@ export interface RequestEvent {
   readonly completionTokens: number;
   /** For streams: time to the first content chunk, ms. */
   readonly ttftMs: number | undefined;
+  /**
+   * The winning attempt's own time, ms (for a stream: to its first content chunk); never the
+   * earlier attempts'. Undefined when no deployment answered (an error, cache, static).
+   */
+  readonly attemptMs?: number;
 }
 
 /** Events `bb.on()` delivers. */
@@ -142,6 +147,7 @@ export class Accounting {
       errorCode: code,
       usage: answer.usage,
       ttftMs: answer.ttftMs,
+      attemptMs: answer.attemptMs,
     });
   }
 
@@ -187,8 +193,9 @@ export class Accounting {
     readonly errorCode: string | undefined;
     readonly usage?: Usage;
     readonly ttftMs?: number | undefined;
+    readonly attemptMs?: number | undefined;
   }): RequestEvent {
-    const { route, meta, errorCode, usage = NO_USAGE, ttftMs } = finished;
+    const { route, meta, errorCode, usage = NO_USAGE, ttftMs, attemptMs } = finished;
     const ok = errorCode === undefined;
     let outcome: 'success' | 'error' | 'cached' | 'static' = ok ? 'success' : 'error';
     if (ok && meta.cached) outcome = 'cached';
@@ -207,7 +214,15 @@ export class Accounting {
       costUsd: meta.costUsd,
       costIfRequestedUsd: meta.costIfRequestedUsd,
     });
-    const event: RequestEvent = { meta, route, ok, errorCode, ...usage, ttftMs };
+    const event: RequestEvent = {
+      meta,
+      route,
+      ok,
+      errorCode,
+      ...usage,
+      ttftMs,
+      ...(attemptMs !== undefined && { attemptMs }),
+    };
     if (this.events.request.size > 0) this.events.request.emit(event);
     return event;
   }
