@@ -30,5 +30,6 @@ export type {
   ModelBudget,
   CacheSettings,
   ServerSettings,
+  CorsSettings,
   LogLevel,
 } from './types.js';

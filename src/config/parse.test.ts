@@ -105,6 +105,12 @@ test('the full example parses, with defaults applied and deployments resolved', 
     maxJsonDepth: 64,
     shutdownGraceMs: 30000,
     logLevel: 'info',
+    allowedHosts: [],
+    cors: { origins: [] },
+    headersTimeoutMs: 10000,
+    requestTimeoutMs: 30000,
+    maxConnections: 1024,
+    maxBufferedBodyBytes: 67108864,
     clientKeys: [],
   });
 });

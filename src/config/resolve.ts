@@ -132,13 +132,18 @@ function resolveModel(
 }
 
 function resolveServer(server: ConfigInput['server']): ServerSettings {
-  const { clientKeys = [], ...rest } = server ?? {};
+  const { clientKeys = [], cors, ...rest } = server ?? {};
   const keys = clientKeys.map((entry, i): ResolvedClientKey =>
     typeof entry === 'string'
       ? { key: entry, name: defaultKeyName(i) }
       : withoutUndefined({ ...entry, name: entry.name ?? defaultKeyName(i) }),
   );
-  return { ...DEFAULT_SERVER, ...withoutUndefined(rest), clientKeys: keys };
+  return {
+    ...DEFAULT_SERVER,
+    ...withoutUndefined(rest),
+    cors: { origins: cors?.origins ?? DEFAULT_SERVER.cors.origins },
+    clientKeys: keys,
+  };
 }
 
 /** A copy without keys whose value is `undefined`, so the result prints and compares cleanly. */

@@ -16,6 +16,7 @@ import type { GatewayContext } from './context.js';
 import { DashboardFeed } from './dashboard.js';
 import { circuitStates, dashboardSnapshot } from './engine-view.js';
 import { Exchange, clientRequestId } from './exchange.js';
+import { RequestGuard, checkJsonBody } from './guard.js';
 import { handleCircuitAction, handleCircuits } from './handlers/admin.js';
 import { MidStreamFailure, handleModelCall, handleModels } from './handlers/openai.js';
 import {
@@ -60,6 +61,18 @@ export interface GatewayOptions {
   readonly protectMetrics?: boolean;
   /** Dashboard push interval, ms. @default 1000 */
   readonly dashboardIntervalMs?: number;
+  /** Extra `Host` names accepted (`name` or `name:port`). @default config `server.allowedHosts` */
+  readonly allowedHosts?: readonly string[];
+  /** Origins allowed cross-origin (CORS). @default config `server.cors.origins` */
+  readonly corsOrigins?: readonly string[];
+  /** Longest wait for a request's headers, ms. @default config `server.headersTimeoutMs` */
+  readonly headersTimeoutMs?: number;
+  /** Longest wait for a whole request, ms. @default config `server.requestTimeoutMs` */
+  readonly requestTimeoutMs?: number;
+  /** Open connections at once. @default config `server.maxConnections` */
+  readonly maxConnections?: number;
+  /** Body bytes buffered across requests. @default config `server.maxBufferedBodyBytes` */
+  readonly maxBufferedBodyBytes?: number;
 }
 
 /** A running gateway. */
@@ -102,6 +115,7 @@ class GatewayServer implements Gateway {
   readonly #inFlight = new Set<Exchange>();
   readonly #subscriptions: { dispose(): void }[] = [];
   readonly #ids = new RequestIds();
+  readonly #guard: RequestGuard;
   #draining = false;
   #closing: Promise<void> | undefined;
   #onIdle: (() => void) | undefined;
@@ -134,6 +148,12 @@ class GatewayServer implements Gateway {
       protectMetrics: options.protectMetrics ?? false,
       isDraining: () => this.#draining,
     };
+    this.#guard = new RequestGuard({
+      host: settings.host,
+      port: () => this.#port,
+      allowedHosts: settings.allowedHosts,
+      corsOrigins: settings.corsOrigins,
+    });
     this.#subscribe();
     this.#server = createServer((req, res) => {
       this.#handle(req, res);
@@ -210,13 +230,15 @@ class GatewayServer implements Gateway {
   }
 
   async #serve(ex: Exchange): Promise<void> {
-    const resolution = resolveRoute(ex.method, ex.path);
     try {
+      if (this.#guard.check(ex.req, ex.res) === 'preflight') return;
+      const resolution = resolveRoute(ex.method, ex.path);
       if (resolution.kind !== 'match') {
         const { status, error, headers } = routeError(resolution, ex.method, ex.path);
         throw new HttpError(status, error, headers);
       }
       ex.route = resolution.route.id;
+      if (ex.method === 'POST') checkJsonBody(ex.req);
       await this.#route(ex, resolution.route);
     } catch (thrown) {
       this.#fail(ex, thrown);

@@ -16,6 +16,12 @@ export interface GatewaySettings {
   readonly maxJsonDepth: number;
   readonly shutdownGraceMs: number;
   readonly logLevel: LogLevel;
+  readonly allowedHosts: readonly string[];
+  readonly corsOrigins: readonly string[];
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly maxBufferedBodyBytes: number;
 }
 
 /** Merges the options over the config's `server` section. */
@@ -30,5 +36,11 @@ export function resolveSettings(options: GatewayOptions): GatewaySettings {
     maxJsonDepth: options.maxJsonDepth ?? server.maxJsonDepth,
     shutdownGraceMs: options.shutdownGraceMs ?? server.shutdownGraceMs,
     logLevel: server.logLevel,
+    allowedHosts: options.allowedHosts ?? server.allowedHosts,
+    corsOrigins: options.corsOrigins ?? server.cors.origins,
+    headersTimeoutMs: options.headersTimeoutMs ?? server.headersTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? server.requestTimeoutMs,
+    maxConnections: options.maxConnections ?? server.maxConnections,
+    maxBufferedBodyBytes: options.maxBufferedBodyBytes ?? server.maxBufferedBodyBytes,
   };
 }
