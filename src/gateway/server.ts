@@ -3,7 +3,6 @@
  * is plain Node: no WHATWG Request/Response, the upstream's body text relayed as it came, stream
  * chunks written straight to the socket with backpressure.
  */
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +15,7 @@ import type { GatewayContext } from './context.js';
 import { DashboardFeed } from './dashboard.js';
 import { circuitStates, dashboardSnapshot } from './engine-view.js';
 import { Exchange, clientRequestId } from './exchange.js';
+import { createHttpServer } from './http-server.js';
 import { RequestGuard, checkJsonBody } from './guard.js';
 import { handleCircuitAction, handleCircuits } from './handlers/admin.js';
 import { MidStreamFailure, handleModelCall, handleModels } from './handlers/openai.js';
@@ -155,8 +155,16 @@ class GatewayServer implements Gateway {
       corsOrigins: settings.corsOrigins,
     });
     this.#subscribe();
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res);
+    this.#server = createHttpServer({
+      headersTimeoutMs: settings.headersTimeoutMs,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      maxConnections: settings.maxConnections,
+      handle: (req, res) => {
+        this.#handle(req, res);
+      },
+      onRefused: (error) => {
+        this.metrics.errorAnswered(errorSource(error.code), error.code);
+      },
     });
   }
 
