@@ -3,6 +3,7 @@
  */
 import type { Breakerbox } from '../engine/index.js';
 import type { Access } from './access.js';
+import type { BodyBudget } from './body-budget.js';
 import type { ClientLimits } from './client-limits.js';
 import type { DashboardFeed } from './dashboard.js';
 import type { GatewayLogger } from './log.js';
@@ -20,6 +21,8 @@ export interface GatewayContext {
   readonly logger: GatewayLogger;
   /** Largest request body read, bytes. */
   readonly bodyLimitBytes: number;
+  /** Request body bytes buffered across all requests (`server.maxBufferedBodyBytes`). */
+  readonly bodyBudget: BodyBudget;
   /** Deepest JSON nesting accepted. */
   readonly maxJsonDepth: number;
   /** The configured per-request deadline, ms (a client hint can only shorten it). */

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { routeError } from '../engine/index.js';
 import type { Breakerbox } from '../engine/index.js';
 import { Access } from './access.js';
+import { BodyBudget } from './body-budget.js';
 import type { ClientKeyConfig } from './auth.js';
 import { ClientLimits } from './client-limits.js';
 import type { GatewayContext } from './context.js';
@@ -86,6 +87,8 @@ export interface Gateway {
   readonly logger: GatewayLogger;
   /** True once {@link close} has started. */
   readonly draining: boolean;
+  /** Request body bytes reserved right now, across requests (≤ `maxBufferedBodyBytes`). */
+  readonly bufferedBodyBytes: number;
   /**
    * Drains and stops: stops accepting, closes idle keep-alive sockets, answers `/readyz` with
    * 503, lets in-flight requests and streams finish for up to `graceMs`, then cuts what is left
@@ -143,6 +146,7 @@ class GatewayServer implements Gateway {
       dashboard: this.#dashboard,
       logger: this.logger,
       bodyLimitBytes: settings.bodyLimitBytes,
+      bodyBudget: new BodyBudget(settings.maxBufferedBodyBytes),
       maxJsonDepth: settings.maxJsonDepth,
       deadlineMs: this.engine.config.deadlineMs,
       protectMetrics: options.protectMetrics ?? false,
@@ -183,6 +187,10 @@ class GatewayServer implements Gateway {
 
   get draining(): boolean {
     return this.#draining;
+  }
+
+  get bufferedBodyBytes(): number {
+    return this.#ctx.bodyBudget.usedBytes;
   }
 
   async listen(): Promise<void> {
@@ -321,6 +329,7 @@ class GatewayServer implements Gateway {
   #finished(ex: Exchange): void {
     // The client went away before the response ended: cancel the engine's upstream call.
     if (!ex.res.writableFinished) ex.cancel();
+    ex.bodyHold?.release();
     ex.endInFlight?.();
     this.#inFlight.delete(ex);
     const now = performance.now();
