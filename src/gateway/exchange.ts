@@ -52,6 +52,10 @@ export class Exchange {
   reportPending: Promise<void> | undefined;
   /** This request's share of the body budget, released when the exchange ends. */
   bodyHold: BodyHold | undefined;
+  /** Cancels the stream being relayed (set once its head is out). */
+  stopStream: (() => void) | undefined;
+  /** Answered by the shutdown itself (`shutting_down`): later errors are not counted again. */
+  cutByShutdown = false;
   /** Ends this request's in-flight count (model routes only). */
   endInFlight: (() => void) | undefined;
   #abort: AbortController | undefined;

@@ -17,6 +17,7 @@ import { DashboardFeed } from './dashboard.js';
 import { circuitStates, dashboardSnapshot } from './engine-view.js';
 import { Exchange, clientRequestId } from './exchange.js';
 import { createHttpServer } from './http-server.js';
+import { cutExchange } from './shutdown-cut.js';
 import { RequestGuard, checkJsonBody } from './guard.js';
 import { handleCircuitAction, handleCircuits } from './handlers/admin.js';
 import { MidStreamFailure, handleModelCall, handleModels } from './handlers/openai.js';
@@ -301,6 +302,8 @@ class GatewayServer implements Gateway {
   }
 
   #fail(ex: Exchange, thrown: unknown): void {
+    // The shutdown already answered (and counted) it; what the handler throws next is its echo.
+    if (ex.cutByShutdown) return;
     if (thrown instanceof MidStreamFailure) {
       const code = codeOf(thrown.error);
       ex.errorCode = code;
@@ -372,12 +375,15 @@ class GatewayServer implements Gateway {
       });
     }
     const cut = this.#inFlight.size;
-    // Past the grace period: cut what is left; each cut aborts its request's upstream call.
-    for (const ex of this.#inFlight) ex.res.destroy();
+    // Past the grace period: what is left gets `shutting_down` (an error event for a stream)
+    // where it can still carry one, then is cut; each cut aborts its request's upstream call.
+    const answered = await Promise.all([...this.#inFlight].map((ex) => cutExchange(ex, graceMs)));
+    const told = answered.filter(Boolean).length;
+    for (let i = 0; i < told; i++) this.metrics.errorAnswered('policy', 'shutting_down');
     this.#server.closeAllConnections();
     await closed;
     for (const s of this.#subscriptions) s.dispose();
     this.metrics.dispose();
-    this.logger.info({ event: 'closed', cut }, 'gateway closed');
+    this.logger.info({ event: 'closed', cut, told }, 'gateway closed');
   }
 }

@@ -66,6 +66,9 @@ export async function handleModelCall(
   }
   const { stream } = answer;
   ex.meta = stream.meta;
+  ex.stopStream = () => {
+    stream.cancel();
+  };
   ex.awaitReport(stream.report);
   const end = await pumpStream(stream, ex.res);
   if (end.type === 'failed') throw new MidStreamFailure(end.error);
