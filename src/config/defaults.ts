@@ -60,6 +60,7 @@ export const DEFAULT_SERVER: Omit<ServerSettings, 'clientKeys' | 'adminKey'> = d
   logLevel: 'info',
   allowedHosts: [],
   cors: { origins: [] },
+  metrics: { auth: 'none' },
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   maxConnections: 1024,

@@ -31,5 +31,7 @@ export type {
   CacheSettings,
   ServerSettings,
   CorsSettings,
+  MetricsAuth,
+  MetricsSettings,
   LogLevel,
 } from './types.js';

@@ -132,7 +132,7 @@ function resolveModel(
 }
 
 function resolveServer(server: ConfigInput['server']): ServerSettings {
-  const { clientKeys = [], cors, ...rest } = server ?? {};
+  const { clientKeys = [], cors, metrics, ...rest } = server ?? {};
   const keys = clientKeys.map((entry, i): ResolvedClientKey =>
     typeof entry === 'string'
       ? { key: entry, name: defaultKeyName(i) }
@@ -142,6 +142,7 @@ function resolveServer(server: ConfigInput['server']): ServerSettings {
     ...DEFAULT_SERVER,
     ...withoutUndefined(rest),
     cors: { origins: cors?.origins ?? DEFAULT_SERVER.cors.origins },
+    metrics: { auth: metrics?.auth ?? DEFAULT_SERVER.metrics.auth },
     clientKeys: keys,
   };
 }

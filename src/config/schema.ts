@@ -165,6 +165,7 @@ const serverSchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS).optional(),
   allowedHosts: z.array(name).optional(),
   cors: z.strictObject({ origins: z.array(origin).optional() }).optional(),
+  metrics: z.strictObject({ auth: z.enum(['admin', 'client', 'none']).optional() }).optional(),
   headersTimeoutMs: positiveMs.optional(),
   requestTimeoutMs: positiveMs.optional(),
   maxConnections: count.optional(),

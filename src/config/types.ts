@@ -215,6 +215,8 @@ export interface ServerSettings {
   readonly allowedHosts: readonly string[];
   /** Cross-origin browser access (opt-in). */
   readonly cors: CorsSettings;
+  /** `/metrics` protection. */
+  readonly metrics: MetricsSettings;
   /** Longest wait for a request's headers, ms. @default 10000 */
   readonly headersTimeoutMs: number;
   /** Longest wait for a whole request (headers and body), ms. @default 30000 */
@@ -223,6 +225,15 @@ export interface ServerSettings {
   readonly maxConnections: number;
   /** Request body bytes buffered across all requests at once. @default 67108864 (64 MiB) */
   readonly maxBufferedBodyBytes: number;
+}
+
+/** Who may read `/metrics`: the admin key, any client key (or the admin key), or anyone. */
+export type MetricsAuth = 'admin' | 'client' | 'none';
+
+/** `server.metrics`. */
+export interface MetricsSettings {
+  /** @default 'none' */
+  readonly auth: MetricsAuth;
 }
 
 /** `server.cors`. */

@@ -2,6 +2,7 @@
  * What every handler shares: the engine, auth, limits, telemetry and the gateway's settings.
  */
 import type { Breakerbox } from '../engine/index.js';
+import type { MetricsAuth } from '../config/index.js';
 import type { Access } from './access.js';
 import type { BodyBudget } from './body-budget.js';
 import type { ClientLimits } from './client-limits.js';
@@ -27,8 +28,8 @@ export interface GatewayContext {
   readonly maxJsonDepth: number;
   /** The configured per-request deadline, ms (a client hint can only shorten it). */
   readonly deadlineMs: number;
-  /** Whether `/metrics` needs the admin key. */
-  readonly protectMetrics: boolean;
+  /** Who may read `/metrics`. */
+  readonly metricsAuth: MetricsAuth;
   /** True once `close()` has started: `/readyz` answers 503. */
   isDraining(): boolean;
 }

@@ -7,6 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { routeError } from '../engine/index.js';
+import type { MetricsAuth } from '../config/index.js';
 import type { Breakerbox } from '../engine/index.js';
 import { Access } from './access.js';
 import { BodyBudget } from './body-budget.js';
@@ -59,8 +60,10 @@ export interface GatewayOptions {
   readonly maxJsonDepth?: number;
   /** Default grace period of {@link Gateway.close}, ms. @default config `server.shutdownGraceMs` */
   readonly shutdownGraceMs?: number;
-  /** Require the admin key on `/metrics` too. @default false */
+  /** Require the admin key on `/metrics` too (same as `metricsAuth: 'admin'`). @default false */
   readonly protectMetrics?: boolean;
+  /** Who may read `/metrics`. @default config `server.metrics.auth` ('none') */
+  readonly metricsAuth?: MetricsAuth;
   /** Dashboard push interval, ms. @default 1000 */
   readonly dashboardIntervalMs?: number;
   /** Extra `Host` names accepted (`name` or `name:port`). @default config `server.allowedHosts` */
@@ -150,7 +153,7 @@ class GatewayServer implements Gateway {
       bodyBudget: new BodyBudget(settings.maxBufferedBodyBytes),
       maxJsonDepth: settings.maxJsonDepth,
       deadlineMs: this.engine.config.deadlineMs,
-      protectMetrics: options.protectMetrics ?? false,
+      metricsAuth: settings.metricsAuth,
       isDraining: () => this.#draining,
     };
     this.#guard = new RequestGuard({
