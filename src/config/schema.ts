@@ -147,7 +147,7 @@ const clientKeySchema = z.union(
 const origin = z
   .string()
   .regex(
-    /^https?:\/\/[^/\s?#]+$/,
+    /^[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+$/i,
     'an origin is scheme://host[:port], with no path (http://localhost:3000)',
   );
 
