@@ -87,5 +87,13 @@ export {
   InvalidRequestError,
   ModelNotFoundError,
   InvalidApiKeyError,
+  HttpRefusedError,
 } from './core/index.js';
-export type { ErrorCode, AttemptRecord, ConfigIssue, Outcome, FailureKind } from './core/index.js';
+export type {
+  ErrorCode,
+  HttpRefusalCode,
+  AttemptRecord,
+  ConfigIssue,
+  Outcome,
+  FailureKind,
+} from './core/index.js';

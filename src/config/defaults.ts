@@ -58,4 +58,11 @@ export const DEFAULT_SERVER: Omit<ServerSettings, 'clientKeys' | 'adminKey'> = d
   maxJsonDepth: 64,
   shutdownGraceMs: 30_000,
   logLevel: 'info',
+  allowedHosts: [],
+  cors: { origins: [] },
+  metrics: { auth: 'none' },
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxConnections: 1024,
+  maxBufferedBodyBytes: 64 * 1024 * 1024,
 });

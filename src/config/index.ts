@@ -30,5 +30,8 @@ export type {
   ModelBudget,
   CacheSettings,
   ServerSettings,
+  CorsSettings,
+  MetricsAuth,
+  MetricsSettings,
   LogLevel,
 } from './types.js';

@@ -105,6 +105,13 @@ test('the full example parses, with defaults applied and deployments resolved', 
     maxJsonDepth: 64,
     shutdownGraceMs: 30000,
     logLevel: 'info',
+    allowedHosts: [],
+    cors: { origins: [] },
+    metrics: { auth: 'none' },
+    headersTimeoutMs: 10000,
+    requestTimeoutMs: 30000,
+    maxConnections: 1024,
+    maxBufferedBodyBytes: 67108864,
     clientKeys: [],
   });
 });
@@ -404,4 +411,29 @@ test('a resolved configuration passes through parseConfig unchanged', () => {
   assert.equal(parseConfig(c), c);
   assert.ok(!isResolvedConfig(example()));
   assert.ok(!isResolvedConfig(redactConfig(c)));
+});
+
+test('server safety keys: origins are scheme://host[:port], metrics.auth is one of three', () => {
+  const m = { m: { deployments: [{ provider: 'p' }] } };
+  const c = parseConfig(
+    withModels(m, {
+      server: {
+        allowedHosts: ['devbox.local'],
+        cors: { origins: ['http://localhost:3000'] },
+        metrics: { auth: 'client' },
+        maxConnections: 10,
+      },
+    }),
+    { env },
+  );
+  assert.deepEqual(c.server.cors, { origins: ['http://localhost:3000'] });
+  assert.equal(c.server.metrics.auth, 'client');
+  assert.equal(c.server.maxConnections, 10);
+  const bad = withModels(m, {
+    server: { cors: { origins: ['http://x/path'] }, metrics: { auth: 'everyone' } },
+  });
+  assert.deepEqual(
+    issuesOf(bad).map((i) => i.path),
+    ['server.cors.origins[0]', 'server.metrics.auth'],
+  );
 });

@@ -132,13 +132,19 @@ function resolveModel(
 }
 
 function resolveServer(server: ConfigInput['server']): ServerSettings {
-  const { clientKeys = [], ...rest } = server ?? {};
+  const { clientKeys = [], cors, metrics, ...rest } = server ?? {};
   const keys = clientKeys.map((entry, i): ResolvedClientKey =>
     typeof entry === 'string'
       ? { key: entry, name: defaultKeyName(i) }
       : withoutUndefined({ ...entry, name: entry.name ?? defaultKeyName(i) }),
   );
-  return { ...DEFAULT_SERVER, ...withoutUndefined(rest), clientKeys: keys };
+  return {
+    ...DEFAULT_SERVER,
+    ...withoutUndefined(rest),
+    cors: { origins: cors?.origins ?? DEFAULT_SERVER.cors.origins },
+    metrics: { auth: metrics?.auth ?? DEFAULT_SERVER.metrics.auth },
+    clientKeys: keys,
+  };
 }
 
 /** A copy without keys whose value is `undefined`, so the result prints and compares cleanly. */

@@ -143,6 +143,14 @@ const clientKeySchema = z.union(
   { error: 'expected a key string or { key, name?, rpm?, budgetUsdPerDay? }' },
 );
 
+/** A browser origin as the `Origin` header sends it: `scheme://host[:port]`, no path. */
+const origin = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+$/i,
+    'an origin is scheme://host[:port], with no path (http://localhost:3000)',
+  );
+
 /** Pino log levels accepted by `server.logLevel`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -155,6 +163,13 @@ const serverSchema = z.strictObject({
   maxJsonDepth: count.optional(),
   shutdownGraceMs: nonNegativeMs.optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
+  allowedHosts: z.array(name).optional(),
+  cors: z.strictObject({ origins: z.array(origin).optional() }).optional(),
+  metrics: z.strictObject({ auth: z.enum(['admin', 'client', 'none']).optional() }).optional(),
+  headersTimeoutMs: positiveMs.optional(),
+  requestTimeoutMs: positiveMs.optional(),
+  maxConnections: count.optional(),
+  maxBufferedBodyBytes: count.optional(),
 });
 
 const cacheSchema = z.strictObject({

@@ -208,6 +208,38 @@ export interface ServerSettings {
   readonly shutdownGraceMs: number;
   /** @default 'info' */
   readonly logLevel: LogLevel;
+  /**
+   * Extra names (`name` for any port, or `name:port`) accepted in the `Host` header, besides the
+   * bound address, `localhost`, `127.0.0.1` and `[::1]` on the gateway's port. @default []
+   */
+  readonly allowedHosts: readonly string[];
+  /** Cross-origin browser access (opt-in). */
+  readonly cors: CorsSettings;
+  /** `/metrics` protection. */
+  readonly metrics: MetricsSettings;
+  /** Longest wait for a request's headers, ms. @default 10000 */
+  readonly headersTimeoutMs: number;
+  /** Longest wait for a whole request (headers and body), ms. @default 30000 */
+  readonly requestTimeoutMs: number;
+  /** Open connections at once; more are answered 503 and closed. @default 1024 */
+  readonly maxConnections: number;
+  /** Request body bytes buffered across all requests at once. @default 67108864 (64 MiB) */
+  readonly maxBufferedBodyBytes: number;
+}
+
+/** Who may read `/metrics`: the admin key, any client key (or the admin key), or anyone. */
+export type MetricsAuth = 'admin' | 'client' | 'none';
+
+/** `server.metrics`. */
+export interface MetricsSettings {
+  /** @default 'none' */
+  readonly auth: MetricsAuth;
+}
+
+/** `server.cors`. */
+export interface CorsSettings {
+  /** Origins (`https://app.example.com`) allowed to call the gateway from a browser. @default [] */
+  readonly origins: readonly string[];
 }
 
 /** The whole configuration, validated, defaulted, resolved and frozen. */

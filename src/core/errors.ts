@@ -23,6 +23,14 @@ export const ERROR_CODES = [
   'model_not_found',
   'invalid_api_key',
   'internal_error',
+  'host_not_allowed',
+  'origin_not_allowed',
+  'unsupported_media_type',
+  'headers_too_large',
+  'request_timeout',
+  'expectation_failed',
+  'server_overloaded',
+  'shutting_down',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -386,5 +394,45 @@ export class InvalidApiKeyError extends BreakerboxError {
   readonly code = 'invalid_api_key' as const;
   constructor(message = 'Missing or incorrect API key.') {
     super(message);
+  }
+}
+
+/** Codes of {@link HttpRefusedError}: the gateway refused a request at the HTTP level. */
+export type HttpRefusalCode =
+  | 'host_not_allowed'
+  | 'origin_not_allowed'
+  | 'unsupported_media_type'
+  | 'headers_too_large'
+  | 'request_timeout'
+  | 'expectation_failed'
+  | 'server_overloaded'
+  | 'shutting_down';
+
+/**
+ * The gateway refused a request before (or instead of) serving it: a `Host` or `Origin` it does
+ * not accept, a body that is not JSON, an HTTP message it cannot parse in time or at all, no room
+ * for the body, or a shutdown. The status follows the code (see docs/errors.md).
+ */
+export class HttpRefusedError extends BreakerboxError {
+  readonly code: HttpRefusalCode;
+  /** The header at fault (`host`, `origin`, `content-type`, `expect`), if any. */
+  readonly param: string | null;
+  /** When a retry may succeed, ms (`server_overloaded`), else undefined. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: {
+    code: HttpRefusalCode;
+    message: string;
+    param?: string | null;
+    retryAfterMs?: number;
+  }) {
+    super(init.message);
+    this.code = init.code;
+    this.param = init.param ?? null;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), param: this.param, retryAfterMs: this.retryAfterMs };
   }
 }

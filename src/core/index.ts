@@ -33,9 +33,11 @@ export {
   InvalidRequestError,
   ModelNotFoundError,
   InvalidApiKeyError,
+  HttpRefusedError,
 } from './errors.js';
 export type {
   ErrorCode,
+  HttpRefusalCode,
   UpstreamErrorInit,
   AttemptRecord,
   ConfigIssue,

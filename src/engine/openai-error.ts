@@ -5,6 +5,7 @@
  */
 import {
   AllCandidatesFailedError,
+  HttpRefusedError,
   InvalidRequestError,
   UpstreamRejectedError,
   isBreakerboxError,
@@ -38,6 +39,14 @@ const STATUS: Record<ErrorCode, number> = {
   model_not_found: 404,
   invalid_api_key: 401,
   internal_error: 500,
+  host_not_allowed: 403,
+  origin_not_allowed: 403,
+  unsupported_media_type: 415,
+  headers_too_large: 431,
+  request_timeout: 408,
+  expectation_failed: 417,
+  server_overloaded: 503,
+  shutting_down: 503,
 };
 
 /** Whether a client retry could help; `undefined` leaves the status rule to the client. */
@@ -51,6 +60,11 @@ const SHOULD_RETRY: Partial<Record<ErrorCode, boolean>> = {
   config_invalid: false,
   cancelled: false,
   internal_error: false,
+  host_not_allowed: false,
+  origin_not_allowed: false,
+  unsupported_media_type: false,
+  headers_too_large: false,
+  expectation_failed: false,
 };
 
 function typeFor(status: number): string {
@@ -85,7 +99,8 @@ export function toWireError(error: unknown): WireError {
   }
   const should = SHOULD_RETRY[error.code];
   if (should !== undefined) headers['x-should-retry'] = String(should);
-  const param = error instanceof InvalidRequestError ? error.param : null;
+  const param =
+    error instanceof InvalidRequestError || error instanceof HttpRefusedError ? error.param : null;
   const wire = envelope(status, error.message, error.code, param, headers);
   if (error instanceof AllCandidatesFailedError) {
     return { ...wire, body: { error: { ...wire.body.error, attempts: error.attempts } } };

@@ -106,6 +106,13 @@ export class Access {
     );
   }
 
+  /** Whether the request presents the admin key (false when none is configured). */
+  isAdmin(req: IncomingMessage): boolean {
+    if (this.#adminKey === undefined) return false;
+    const key = presentedKey(req.headers);
+    return key !== undefined && secretEquals(key, this.#adminKey);
+  }
+
   /**
    * For `/dashboard?key=…`: the `Set-Cookie` value when `key` is the admin key, else undefined.
    */

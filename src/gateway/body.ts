@@ -4,6 +4,8 @@
  * neither fill memory nor blow the parser's stack.
  */
 import type { IncomingMessage } from 'node:http';
+import { overloadedError } from './body-budget.js';
+import type { BodyHold } from './body-budget.js';
 
 /** Why a body was refused. The route turns each into a 4xx envelope. */
 export type BodyProblem = 'too_large' | 'too_deep' | 'malformed' | 'aborted';
@@ -62,12 +64,23 @@ export function jsonDepth(bytes: Uint8Array, maxDepth: number): number {
  * limit is refused before any byte is read, and a chunked body is refused the moment it passes
  * the limit. Either way the rest is not buffered (the caller closes the connection).
  *
+ * With a `hold`, the bytes are first reserved in the gateway-wide body budget: the declared
+ * length before reading, else each chunk as it comes. The caller releases the hold.
+ *
  * @throws BodyError `too_large`, or `aborted` when the client goes away mid-body
+ * @throws HttpError 503 `server_overloaded` when the budget cannot cover the body
  */
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+export function readBody(
+  req: IncomingMessage,
+  limitBytes: number,
+  hold?: BodyHold,
+): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limitBytes) {
     return Promise.reject(tooLarge(limitBytes));
+  }
+  if (declared !== undefined && hold !== undefined && !hold.cover(Number(declared))) {
+    return Promise.reject(overloadedError());
   }
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -85,6 +98,12 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
         // Stop the flow: nothing more is buffered; the connection is closed after the 413.
         req.pause();
         reject(tooLarge(limitBytes));
+        return;
+      }
+      if (hold !== undefined && !hold.cover(received)) {
+        cleanup();
+        req.pause();
+        reject(overloadedError());
         return;
       }
       chunks.push(chunk);

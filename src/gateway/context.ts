@@ -2,7 +2,9 @@
  * What every handler shares: the engine, auth, limits, telemetry and the gateway's settings.
  */
 import type { Breakerbox } from '../engine/index.js';
+import type { MetricsAuth } from '../config/index.js';
 import type { Access } from './access.js';
+import type { BodyBudget } from './body-budget.js';
 import type { ClientLimits } from './client-limits.js';
 import type { DashboardFeed } from './dashboard.js';
 import type { GatewayLogger } from './log.js';
@@ -20,12 +22,14 @@ export interface GatewayContext {
   readonly logger: GatewayLogger;
   /** Largest request body read, bytes. */
   readonly bodyLimitBytes: number;
+  /** Request body bytes buffered across all requests (`server.maxBufferedBodyBytes`). */
+  readonly bodyBudget: BodyBudget;
   /** Deepest JSON nesting accepted. */
   readonly maxJsonDepth: number;
   /** The configured per-request deadline, ms (a client hint can only shorten it). */
   readonly deadlineMs: number;
-  /** Whether `/metrics` needs the admin key. */
-  readonly protectMetrics: boolean;
+  /** Who may read `/metrics`. */
+  readonly metricsAuth: MetricsAuth;
   /** True once `close()` has started: `/readyz` answers 503. */
   isDraining(): boolean;
 }

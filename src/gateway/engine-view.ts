@@ -85,3 +85,49 @@ export function* modelBudgets(engine: Breakerbox): Iterable<ModelBudget> {
     yield { model, usdPerDay: m.budget.usdPerDay, spentTodayUsd: engine.ledger.spentToday(model) };
   }
 }
+
+/** Whether a model can be served right now, for `/readyz`. */
+export interface ModelReadiness {
+  /** Some deployment of the model or of its fallback chain would admit a call now. */
+  readonly admitting: boolean;
+  /** When not admitting: ms until the first candidate admits again. */
+  readonly retryAfterMs?: number;
+}
+
+/**
+ * Per configured model: whether any candidate (its deployments, then its fallbacks', the chain
+ * followed once per model) would be admitted by its breaker now. Reads `msUntilAdmission()`,
+ * which takes no permit.
+ */
+export function modelReadiness(engine: Breakerbox): Record<string, ModelReadiness> {
+  const byModel = new Map<string, Deployment[]>();
+  for (const d of engine.deployments.values()) {
+    const list = byModel.get(d.model) ?? [];
+    list.push(d);
+    byModel.set(d.model, list);
+  }
+  const out: Record<string, ModelReadiness> = {};
+  for (const model of engine.models) {
+    let soonestMs = Infinity;
+    const seen = new Set<string>();
+    const queue = [model];
+    // Bounded: each model enters the queue at most once.
+    while (queue.length > 0 && soonestMs > 0) {
+      const next = queue.shift() as string;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      for (const d of byModel.get(next) ?? []) {
+        soonestMs = Math.min(soonestMs, d.breaker.msUntilAdmission());
+      }
+      queue.push(...(engine.config.models[next]?.fallbacks ?? []));
+    }
+    out[model] =
+      soonestMs === 0
+        ? { admitting: true }
+        : {
+            admitting: false,
+            ...(Number.isFinite(soonestMs) && { retryAfterMs: Math.ceil(soonestMs) }),
+          };
+  }
+  return out;
+}

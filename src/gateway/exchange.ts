@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AttemptRecord } from '../core/index.js';
 import type { BreakerboxMeta, RequestEvent } from '../engine/index.js';
 import type { ClientIdentity } from './auth.js';
+import type { BodyHold } from './body-budget.js';
 import type { AttemptLogEntry, RequestLogLine } from './log.js';
 
 /** The longest client-sent `x-request-id` echoed back; longer ones are replaced. */
@@ -49,6 +50,12 @@ export class Exchange {
   report: RequestEvent | undefined;
   /** Pending while a stream's report is still to come; the log line waits for it. */
   reportPending: Promise<void> | undefined;
+  /** This request's share of the body budget, released when the exchange ends. */
+  bodyHold: BodyHold | undefined;
+  /** Cancels the stream being relayed (set once its head is out). */
+  stopStream: (() => void) | undefined;
+  /** Answered by the shutdown itself (`shutting_down`): later errors are not counted again. */
+  cutByShutdown = false;
   /** Ends this request's in-flight count (model routes only). */
   endInFlight: (() => void) | undefined;
   #abort: AbortController | undefined;

@@ -3,19 +3,23 @@
  * is plain Node: no WHATWG Request/Response, the upstream's body text relayed as it came, stream
  * chunks written straight to the socket with backpressure.
  */
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { routeError } from '../engine/index.js';
+import type { MetricsAuth } from '../config/index.js';
 import type { Breakerbox } from '../engine/index.js';
 import { Access } from './access.js';
+import { BodyBudget } from './body-budget.js';
 import type { ClientKeyConfig } from './auth.js';
 import { ClientLimits } from './client-limits.js';
 import type { GatewayContext } from './context.js';
 import { DashboardFeed } from './dashboard.js';
 import { circuitStates, dashboardSnapshot, modelBudgets } from './engine-view.js';
 import { Exchange, clientRequestId } from './exchange.js';
+import { createHttpServer } from './http-server.js';
+import { cutExchange } from './shutdown-cut.js';
+import { RequestGuard, checkJsonBody } from './guard.js';
 import { handleCircuitAction, handleCircuits } from './handlers/admin.js';
 import { MidStreamFailure, handleModelCall, handleModels } from './handlers/openai.js';
 import {
@@ -56,10 +60,24 @@ export interface GatewayOptions {
   readonly maxJsonDepth?: number;
   /** Default grace period of {@link Gateway.close}, ms. @default config `server.shutdownGraceMs` */
   readonly shutdownGraceMs?: number;
-  /** Require the admin key on `/metrics` too. @default false */
+  /** Require the admin key on `/metrics` too (same as `metricsAuth: 'admin'`). @default false */
   readonly protectMetrics?: boolean;
+  /** Who may read `/metrics`. @default config `server.metrics.auth` ('none') */
+  readonly metricsAuth?: MetricsAuth;
   /** Dashboard push interval, ms. @default 1000 */
   readonly dashboardIntervalMs?: number;
+  /** Extra `Host` names accepted (`name` or `name:port`). @default config `server.allowedHosts` */
+  readonly allowedHosts?: readonly string[];
+  /** Origins allowed cross-origin (CORS). @default config `server.cors.origins` */
+  readonly corsOrigins?: readonly string[];
+  /** Longest wait for a request's headers, ms. @default config `server.headersTimeoutMs` */
+  readonly headersTimeoutMs?: number;
+  /** Longest wait for a whole request, ms. @default config `server.requestTimeoutMs` */
+  readonly requestTimeoutMs?: number;
+  /** Open connections at once. @default config `server.maxConnections` */
+  readonly maxConnections?: number;
+  /** Body bytes buffered across requests. @default config `server.maxBufferedBodyBytes` */
+  readonly maxBufferedBodyBytes?: number;
 }
 
 /** A running gateway. */
@@ -73,6 +91,8 @@ export interface Gateway {
   readonly logger: GatewayLogger;
   /** True once {@link close} has started. */
   readonly draining: boolean;
+  /** Request body bytes reserved right now, across requests (≤ `maxBufferedBodyBytes`). */
+  readonly bufferedBodyBytes: number;
   /**
    * Drains and stops: stops accepting, closes idle keep-alive sockets, answers `/readyz` with
    * 503, lets in-flight requests and streams finish for up to `graceMs`, then cuts what is left
@@ -102,6 +122,7 @@ class GatewayServer implements Gateway {
   readonly #inFlight = new Set<Exchange>();
   readonly #subscriptions: { dispose(): void }[] = [];
   readonly #ids = new RequestIds();
+  readonly #guard: RequestGuard;
   #draining = false;
   #closing: Promise<void> | undefined;
   #onIdle: (() => void) | undefined;
@@ -132,14 +153,29 @@ class GatewayServer implements Gateway {
       dashboard: this.#dashboard,
       logger: this.logger,
       bodyLimitBytes: settings.bodyLimitBytes,
+      bodyBudget: new BodyBudget(settings.maxBufferedBodyBytes),
       maxJsonDepth: settings.maxJsonDepth,
       deadlineMs: this.engine.config.deadlineMs,
-      protectMetrics: options.protectMetrics ?? false,
+      metricsAuth: settings.metricsAuth,
       isDraining: () => this.#draining,
     };
+    this.#guard = new RequestGuard({
+      host: settings.host,
+      port: () => this.#port,
+      allowedHosts: settings.allowedHosts,
+      corsOrigins: settings.corsOrigins,
+    });
     this.#subscribe();
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res);
+    this.#server = createHttpServer({
+      headersTimeoutMs: settings.headersTimeoutMs,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      maxConnections: settings.maxConnections,
+      handle: (req, res) => {
+        this.#handle(req, res);
+      },
+      onRefused: (error) => {
+        this.metrics.errorAnswered(errorSource(error.code), error.code);
+      },
     });
   }
 
@@ -158,6 +194,10 @@ class GatewayServer implements Gateway {
 
   get draining(): boolean {
     return this.#draining;
+  }
+
+  get bufferedBodyBytes(): number {
+    return this.#ctx.bodyBudget.usedBytes;
   }
 
   async listen(): Promise<void> {
@@ -213,13 +253,15 @@ class GatewayServer implements Gateway {
   }
 
   async #serve(ex: Exchange): Promise<void> {
-    const resolution = resolveRoute(ex.method, ex.path);
     try {
+      if (this.#guard.check(ex.req, ex.res) === 'preflight') return;
+      const resolution = resolveRoute(ex.method, ex.path);
       if (resolution.kind !== 'match') {
         const { status, error, headers } = routeError(resolution, ex.method, ex.path);
         throw new HttpError(status, error, headers);
       }
       ex.route = resolution.route.id;
+      if (ex.method === 'POST') checkJsonBody(ex.req);
       await this.#route(ex, resolution.route);
     } catch (thrown) {
       this.#fail(ex, thrown);
@@ -266,6 +308,8 @@ class GatewayServer implements Gateway {
   }
 
   #fail(ex: Exchange, thrown: unknown): void {
+    // The shutdown already answered (and counted) it; what the handler throws next is its echo.
+    if (ex.cutByShutdown) return;
     if (thrown instanceof MidStreamFailure) {
       const code = codeOf(thrown.error);
       ex.errorCode = code;
@@ -295,6 +339,7 @@ class GatewayServer implements Gateway {
   #finished(ex: Exchange): void {
     // The client went away before the response ended: cancel the engine's upstream call.
     if (!ex.res.writableFinished) ex.cancel();
+    ex.bodyHold?.release();
     ex.endInFlight?.();
     this.#inFlight.delete(ex);
     const now = performance.now();
@@ -337,12 +382,15 @@ class GatewayServer implements Gateway {
       });
     }
     const cut = this.#inFlight.size;
-    // Past the grace period: cut what is left; each cut aborts its request's upstream call.
-    for (const ex of this.#inFlight) ex.res.destroy();
+    // Past the grace period: what is left gets `shutting_down` (an error event for a stream)
+    // where it can still carry one, then is cut; each cut aborts its request's upstream call.
+    const answered = await Promise.all([...this.#inFlight].map((ex) => cutExchange(ex, graceMs)));
+    const told = answered.filter(Boolean).length;
+    for (let i = 0; i < told; i++) this.metrics.errorAnswered('policy', 'shutting_down');
     this.#server.closeAllConnections();
     await closed;
     for (const s of this.#subscriptions) s.dispose();
     this.metrics.dispose();
-    this.logger.info({ event: 'closed', cut }, 'gateway closed');
+    this.logger.info({ event: 'closed', cut, told }, 'gateway closed');
   }
 }

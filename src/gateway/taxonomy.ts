@@ -18,6 +18,12 @@ const CALLER_CODES: ReadonlySet<string> = new Set([
   'invalid_api_key',
   'request_rejected',
   'cancelled',
+  'host_not_allowed',
+  'origin_not_allowed',
+  'unsupported_media_type',
+  'headers_too_large',
+  'request_timeout',
+  'expectation_failed',
 ]);
 
 const PROVIDER_CODES: ReadonlySet<string> = new Set(['upstream_error', 'timeout']);

@@ -97,19 +97,42 @@ test('close(): readyz 503, an in-flight stream finishes with [DONE], then the se
   await assert.rejects(fetch(`${s.url}/healthz`), 'no longer accepting');
 });
 
-test('close(): past the grace period the stream is cut and close() resolves', async (t) => {
+test('close(): past the grace period a stalled stream gets a shutting_down error event, then closes', async (t) => {
   const s = await startStack(t, {
     simModels: { 'gpt-4.1': { faults: { streamStallAfterChunks: 1 }, chunkCount: 5 } },
   });
   const res = await post(`${s.url}/v1/chat/completions`, chatBody({ stream: true }), s.auth);
   const reader = res.body!.getReader();
-  await reader.read();
+  const first = (await reader.read()) as { value?: Uint8Array };
+  let text = Buffer.from(first.value ?? new Uint8Array()).toString();
   const ready = await fetch(`${s.url}/readyz`);
   assert.equal(ready.status, 200);
   await s.gateway.close(100);
-  await assert.rejects(async () => {
-    for (let i = 0; i < 1_000; i++) if ((await reader.read()).done) return;
-  });
+  for (let i = 0; i < 1_000; i++) {
+    const next = await reader.read();
+    if (next.done) break;
+    text += Buffer.from(next.value).toString();
+  }
+  const last = sseData(text).at(-1) ?? '';
+  assert.notEqual(last, '[DONE]', 'never a silent or a false end');
+  const event = JSON.parse(last) as { error: { code: string; type: string; message: string } };
+  assert.equal(event.error.code, 'shutting_down');
+  assert.match(event.error.message, /grace period of 100 ms/);
+  assert.ok(
+    s.logs.some((l) => l.includes('"errorCode":"shutting_down"')),
+    'logged as such',
+  );
+});
+
+test('close(): a JSON request still waiting past the grace period gets a 503 shutting_down', async (t) => {
+  const s = await startStack(t, { simModels: { '*': { faults: { hangRate: 1 } } } });
+  const pending = post(`${s.url}/v1/chat/completions`, chatBody(), s.auth);
+  await until(() => s.sim.calls() >= 1, 'the call to reach the sim');
+  await s.gateway.close(50);
+  const res = await pending;
+  assert.equal(res.status, 503);
+  const body = (await res.json()) as { error: { code: string } };
+  assert.equal(body.error.code, 'shutting_down');
 });
 
 test('dashboard: key in the URL becomes a cookie; the feed pushes snapshots', async (t) => {

@@ -17,7 +17,8 @@ export const GENERIC_FAILURE: FailureOutcome = Object.freeze({ type: 'failure', 
  * - a rejection by an inner policy (`breaker_open`, `bulkhead_full`, `rate_limited`,
  *   `retry_budget_exceeded`): the call never reached the upstream → neutral `cancelled`, so a full
  *   bulkhead below a breaker can never trip it;
- * - anything else → failure of kind `'error'`.
+ * - anything else (the gateway's HTTP-level refusals included, which never wrap a call) →
+ *   failure of kind `'error'`.
  */
 export const classifyError: ErrorClassifier = (error, signal) => {
   if (signal?.aborted === true) return CANCELLED;
@@ -47,6 +48,14 @@ export const classifyError: ErrorClassifier = (error, signal) => {
       case 'config_invalid':
       case 'invalid_api_key':
       case 'internal_error':
+      case 'host_not_allowed':
+      case 'origin_not_allowed':
+      case 'unsupported_media_type':
+      case 'headers_too_large':
+      case 'request_timeout':
+      case 'expectation_failed':
+      case 'server_overloaded':
+      case 'shutting_down':
         return GENERIC_FAILURE;
     }
   }

@@ -42,7 +42,8 @@ export async function handleModelCall(
   admitClient(ctx, ex);
   const hint = readDeadline(ex.req.headers, ctx.deadlineMs);
   if (!hint.ok) throw new InvalidRequestError(hint.message, hint.param);
-  const bytes = await readBody(ex.req, ctx.bodyLimitBytes);
+  ex.bodyHold = ctx.bodyBudget.open();
+  const bytes = await readBody(ex.req, ctx.bodyLimitBytes, ex.bodyHold);
   const body = parseJson(bytes, ctx.maxJsonDepth);
   ex.model = modelOf(ctx, body);
   ex.stream = isStreamCall(route.id, body);
@@ -65,6 +66,9 @@ export async function handleModelCall(
   }
   const { stream } = answer;
   ex.meta = stream.meta;
+  ex.stopStream = () => {
+    stream.cancel();
+  };
   ex.awaitReport(stream.report);
   const end = await pumpStream(stream, ex.res);
   if (end.type === 'failed') throw new MidStreamFailure(end.error);

@@ -38,7 +38,8 @@ function exchange(query = '', headers: Record<string, string> = {}) {
 
 function ctx(draining: boolean, adminKey?: string): GatewayContext {
   const access = new Access({ host: '127.0.0.1', clientKeys: ['sk-c'], adminKey });
-  return { access, isDraining: () => draining } as unknown as GatewayContext;
+  const engine = { deployments: new Map(), models: [], config: { models: {} } };
+  return { access, engine, isDraining: () => draining } as unknown as GatewayContext;
 }
 
 test('readyz: 200 while serving, 503 with connection close once draining', () => {
@@ -47,6 +48,7 @@ test('readyz: 200 while serving, 503 with connection close once draining', () =>
   assert.equal(a.res.status, 200);
   assert.equal(a.res.headers['content-type'], 'application/json');
   assert.equal(a.res.headers['x-request-id'], 'req_t');
+  assert.deepEqual(JSON.parse(a.res.body), { status: 'ready', models: {} });
   const b = exchange();
   handleReady(ctx(true), b.ex);
   assert.equal(b.res.status, 503);

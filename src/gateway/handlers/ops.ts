@@ -4,12 +4,23 @@
 import { InvalidApiKeyError } from '../../core/index.js';
 import type { GatewayContext } from '../context.js';
 import { DASHBOARD_HEADERS, dashboardHtml } from '../dashboard.js';
+import { modelReadiness } from '../engine-view.js';
 import type { Exchange } from '../exchange.js';
 import { sendJson } from '../respond.js';
 
 /** `GET /metrics`: Prometheus text exposition. */
 export async function handleMetrics(ctx: GatewayContext, ex: Exchange): Promise<void> {
-  if (ctx.protectMetrics) ctx.access.admin(ex.req);
+  switch (ctx.metricsAuth) {
+    case 'admin':
+      ctx.access.admin(ex.req);
+      break;
+    case 'client':
+      // A client key, or the admin key (a scraper may hold either).
+      if (!ctx.access.isAdmin(ex.req)) ctx.access.client(ex.req);
+      break;
+    case 'none':
+      break;
+  }
   const { contentType, text } = await ctx.metrics.scrape();
   ex.res.writeHead(200, {
     ...ex.baseHeaders(),
@@ -25,7 +36,12 @@ export function handleHealth(ex: Exchange): void {
   sendJson(ex.res, 200, '{"status":"ok"}', ex.baseHeaders());
 }
 
-/** `GET /readyz`: 200 while accepting traffic, 503 once draining. */
+/**
+ * `GET /readyz`: 200 while accepting traffic, 503 once draining. The body says, per model,
+ * whether any candidate would be admitted now. An open circuit does not make the gateway unready:
+ * every replica shares the providers, and taking them all out would turn an outage into a
+ * total one (a model's fallbacks, cache or static answer may still serve).
+ */
 export function handleReady(ctx: GatewayContext, ex: Exchange): void {
   if (ctx.isDraining()) {
     sendJson(ex.res, 503, '{"status":"draining"}', {
@@ -35,7 +51,8 @@ export function handleReady(ctx: GatewayContext, ex: Exchange): void {
     });
     return;
   }
-  sendJson(ex.res, 200, '{"status":"ready"}', ex.baseHeaders());
+  const models = modelReadiness(ctx.engine);
+  sendJson(ex.res, 200, JSON.stringify({ status: 'ready', models }), ex.baseHeaders());
 }
 
 /**

@@ -43,17 +43,18 @@ export async function pumpStream(stream: ChatStream, res: ServerResponse): Promi
     for (;;) {
       const next = await it.next();
       if (next.done === true) break;
-      if (res.destroyed) {
+      // Ended elsewhere too: the gateway's shutdown cut it with an error event of its own.
+      if (res.destroyed || res.writableEnded) {
         await it.return?.();
         return { type: 'client-gone' };
       }
       if (!res.write(`data: ${next.value}\n\n`)) await drained(res);
     }
-    if (res.destroyed) return { type: 'client-gone' };
+    if (res.destroyed || res.writableEnded) return { type: 'client-gone' };
     res.end(DONE);
     return { type: 'done' };
   } catch (error) {
-    if (res.destroyed) return { type: 'client-gone' };
+    if (res.destroyed || res.writableEnded) return { type: 'client-gone' };
     res.end(errorEvent(error));
     return { type: 'failed', error };
   } finally {
