@@ -35,7 +35,10 @@ test('random bytes, bad and duplicate Content-Length: 400 with the envelope', as
   const ok = await fetch(`${s.url}/healthz`);
   assert.equal(ok.status, 200, 'the gateway still serves');
   const metrics = await (await fetch(`${s.url}/metrics`)).text();
-  assert.match(metrics, /breakerbox_errors_total\{source="caller",code="invalid_request"\} 4/);
+  assert.match(
+    metrics,
+    /breakerbox_errors_total\{source="caller",code="invalid_request",model="none"\} 4/,
+  );
 });
 
 test('a 20 KB header and a 100 KB URL: 431 headers_too_large', async (t) => {
