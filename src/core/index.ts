@@ -109,6 +109,7 @@ export {
   recordOutcome,
   retryAfterMsAt,
   takePermit,
+  BREAKER_STATES,
   toSnapshot,
   restoreState,
   CountWindow,

@@ -3,6 +3,7 @@
  * engine events. Every label value comes from a closed list here or from the configuration
  * (model and deployment names), so the number of series stays bounded whatever callers send.
  */
+import { BREAKER_STATES } from '../core/index.js';
 import type { AttemptRecord } from '../core/index.js';
 import type { RequestEvent } from '../engine/index.js';
 
@@ -19,14 +20,7 @@ export type MetricsRequestEvent = RequestEvent & { readonly attemptMs?: number }
  * opened it; only an operator closes it), `disabled` (an operator made it always admit; calls are
  * still counted), `metrics-only` (always admits; trips are only evaluated and reported).
  */
-export const CIRCUIT_STATES: readonly string[] = [
-  'closed',
-  'open',
-  'half-open',
-  'forced-open',
-  'disabled',
-  'metrics-only',
-];
+export const CIRCUIT_STATES: readonly string[] = BREAKER_STATES;
 
 /** Values of `breakerbox_requests_total{outcome}`. */
 export const REQUEST_OUTCOMES = [

@@ -63,7 +63,7 @@ export {
   takePermit,
 } from './transitions.js';
 export type { OperatorTarget, RecordEvent } from './transitions.js';
-export { toSnapshot, restoreState } from './snapshot.js';
+export { BREAKER_STATES, toSnapshot, restoreState } from './snapshot.js';
 export type { ClockReading } from './snapshot.js';
 export { CountWindow } from './windows/count-window.js';
 export { TimeWindow } from './windows/time-window.js';

@@ -19,7 +19,8 @@ export interface ClockReading {
   readonly epochMs: number;
 }
 
-const STATES: readonly BreakerStateName[] = [
+/** Every state a breaker can be in, in the order dashboards and metrics list them. */
+export const BREAKER_STATES: readonly BreakerStateName[] = [
   'closed',
   'open',
   'half-open',
@@ -129,7 +130,7 @@ export function restoreState(
   // A snapshot is read from disk or Redis: check what the transitions rely on.
   if (
     (snapshot.version as unknown) !== 1 ||
-    !STATES.includes(snapshot.state) ||
+    !BREAKER_STATES.includes(snapshot.state) ||
     !isCount(snapshot.generation)
   ) {
     throw new ConfigError([{ path: 'snapshot', message: 'is not a version 1 breaker snapshot' }]);
