@@ -129,8 +129,6 @@ class FailoverRun<T> {
   #queue: readonly Candidate[];
   #usedContextPlan = false;
   #pendingContextSwitch = false;
-  /** True once a call failed in a way a retry could cure. */
-  #retryable = false;
 
   constructor(req: FailoverRequest<T>) {
     this.#req = req;
@@ -150,7 +148,9 @@ class FailoverRun<T> {
       if (won) return won;
       if (this.#switchedToContextPlan()) i = -1;
     }
-    const retried = this.#retryable ? await this.#retryPhase() : undefined;
+    // Retries only after a real call failed in a way a retry could cure.
+    const curable = this.#attempts.some((a) => a.retryable === true);
+    const retried = curable ? await this.#retryPhase() : undefined;
     if (retried) return retried;
     throw new AllCandidatesFailedError(this.#req.model.name, this.#attempts, this.#earliestMs());
   }
@@ -204,7 +204,6 @@ class FailoverRun<T> {
           durationMs: result.durationMs,
           detail: result.error.detail,
         });
-        if (!NOT_RETRYABLE.has(result.outcome.kind)) this.#retryable = true;
         return undefined;
       case 'caller_error':
         d.breaker.record(admission.permit, result.outcome);

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { CLIENT_KEY, startStack } from '../fixtures/gateway-harness.js';
+import { assertOpenBreakerAnswers503 } from '../support/engine.js';
 
 const ask = (model: string) => ({
   model,
@@ -35,20 +36,6 @@ test('gateway: an open breaker with no fallback answers 503 at once, with Retry-
   const openai = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${s.url}/v1`, maxRetries: 0 });
   await openai.chat.completions.create(ask('gpt-4.1-mini')).catch(() => undefined);
   const calls = s.sim.calls('gpt-4.1-mini');
-  const errors = await Promise.all(
-    Array.from({ length: 20 }, () =>
-      openai.chat.completions.create(ask('gpt-4.1-mini')).then(
-        () => assert.fail('an open breaker answered'),
-        (e: unknown) => e as { status?: number; code?: string; headers?: Headers },
-      ),
-    ),
-  );
+  await assertOpenBreakerAnswers503(openai, 'gpt-4.1-mini', { count: 20, openSeconds: 30 });
   assert.equal(s.sim.calls('gpt-4.1-mini'), calls, 'no call reached the open deployment');
-  for (const e of errors) {
-    assert.equal(e.status, 503);
-    assert.equal(e.code, 'all_candidates_failed');
-    const seconds = Number(e.headers?.get('retry-after'));
-    assert.ok(seconds >= 29 && seconds <= 30, `retry-after ${seconds}`);
-    assert.equal(e.headers?.get('x-should-retry'), 'true');
-  }
 });

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { ConfigInput } from '../../src/index.js';
 import type { TestContext } from 'node:test';
 import OpenAI from 'openai';
@@ -53,4 +54,35 @@ export function sdkFor(bb: Breakerbox): OpenAI {
     fetch: bb.fetch,
     maxRetries: 0,
   });
+}
+
+/**
+ * Sends `count` concurrent requests through the SDK to a model whose only candidate is open and
+ * asserts each is the immediate 503 `all_candidates_failed` with `Retry-After` in
+ * [`openSeconds` - 1, `openSeconds`] and `x-should-retry: true`.
+ */
+export async function assertOpenBreakerAnswers503(
+  openai: OpenAI,
+  model: string,
+  opts: { readonly count: number; readonly openSeconds: number },
+): Promise<void> {
+  const ask = { model, messages: [{ role: 'user' as const, content: 'hello there' }] };
+  const errors = await Promise.all(
+    Array.from({ length: opts.count }, () =>
+      openai.chat.completions.create(ask).then(
+        () => assert.fail('an open breaker answered'),
+        (e: unknown) => e as { status?: number; code?: string; headers?: Headers },
+      ),
+    ),
+  );
+  for (const e of errors) {
+    assert.equal(e.status, 503);
+    assert.equal(e.code, 'all_candidates_failed');
+    const seconds = Number(e.headers?.get('retry-after'));
+    assert.ok(
+      seconds >= opts.openSeconds - 1 && seconds <= opts.openSeconds,
+      `retry-after ${seconds}`,
+    );
+    assert.equal(e.headers?.get('x-should-retry'), 'true');
+  }
 }
