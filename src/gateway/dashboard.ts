@@ -2,9 +2,14 @@
  * The dashboard's live feed: `/dashboard/events` is an SSE stream of `snapshot` events, pushed
  * every `intervalMs` and (coalesced) on each circuit transition. One timer serves every viewer and
  * runs only while someone watches; a slow viewer is skipped (never buffered without bound).
+ *
+ * Each snapshot is small (cards, totals, the live bucket). The 15-minute history rides along only
+ * when a viewer has not seen its current version (a bucket closed or a circuit moved since), so a
+ * page left open costs about one history every 10 s plus a snapshot a second.
  */
 import type { ServerResponse } from 'node:http';
 import { DASHBOARD_HTML } from './dashboard-page.js';
+import type { DashboardBucket, DashboardHistoryJson } from './dashboard-history.js';
 
 /** One deployment's card. */
 export interface DashboardDeployment {
@@ -18,6 +23,10 @@ export interface DashboardDeployment {
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
   readonly spendUsd: number;
+  /** The breaker's consecutive failures now (as `/admin/circuits` reports them). */
+  readonly consecutiveFailures: number;
+  /** Transitions to open since start. */
+  readonly trips: number;
 }
 
 /** One circuit transition on the timeline. */
@@ -43,12 +52,28 @@ export interface DashboardSnapshot {
   readonly transitions: readonly DashboardTransition[];
   readonly flows: readonly DashboardFlow[];
   readonly totals: { readonly requests: number; readonly errors: number; readonly costUsd: number };
+  /** The bucket filling now (the last one of the history). */
+  readonly live?: DashboardBucket;
+}
+
+/** A snapshot as one frame carries it: with the history when the viewer needs it. */
+export interface DashboardFrame extends DashboardSnapshot {
+  readonly history?: DashboardHistoryJson;
+}
+
+/** Where the feed reads the history from. */
+export interface DashboardHistorySource {
+  /** Changes whenever the history does beyond its live bucket. */
+  version(): string;
+  toJSON(): DashboardHistoryJson;
 }
 
 /** Options of {@link DashboardFeed}. */
 export interface DashboardFeedOptions {
   /** Builds the current snapshot. */
   readonly snapshot: () => DashboardSnapshot;
+  /** The history sent to viewers that have not seen its version. @default none */
+  readonly history?: DashboardHistorySource;
   /** Push interval, ms. @default 1000 */
   readonly intervalMs?: number;
 }
@@ -73,7 +98,9 @@ export function dashboardHtml(): string {
 export class DashboardFeed {
   readonly #snapshot: () => DashboardSnapshot;
   readonly #intervalMs: number;
-  readonly #viewers = new Set<ServerResponse>();
+  readonly #history: DashboardHistorySource | undefined;
+  /** Each viewer and the history version it last received. */
+  readonly #viewers = new Map<ServerResponse, string | undefined>();
   #timer: NodeJS.Timeout | undefined;
   #pushQueued = false;
   #closed = false;
@@ -81,6 +108,7 @@ export class DashboardFeed {
   constructor(options: DashboardFeedOptions) {
     this.#snapshot = options.snapshot;
     this.#intervalMs = options.intervalMs ?? 1000;
+    this.#history = options.history;
   }
 
   /** Number of connected viewers. */
@@ -102,12 +130,12 @@ export class DashboardFeed {
     });
     // Tells EventSource to wait 2 s before reconnecting after a drop.
     res.write('retry: 2000\n\n');
-    this.#viewers.add(res);
+    this.#viewers.set(res, undefined);
     res.on('close', () => {
       this.#viewers.delete(res);
       if (this.#viewers.size === 0) this.#stopTimer();
     });
-    this.#send(res, this.#frame());
+    this.#pushAll();
     this.#startTimer();
   }
 
@@ -125,24 +153,27 @@ export class DashboardFeed {
   close(): void {
     this.#closed = true;
     this.#stopTimer();
-    for (const res of this.#viewers) res.end();
+    for (const res of this.#viewers.keys()) res.end();
     this.#viewers.clear();
-  }
-
-  #frame(): string {
-    return `event: snapshot\ndata: ${JSON.stringify(this.#snapshot())}\n\n`;
   }
 
   #pushAll(): void {
     if (this.#viewers.size === 0) return;
-    const frame = this.#frame();
-    for (const res of this.#viewers) this.#send(res, frame);
-  }
-
-  #send(res: ServerResponse, frame: string): void {
-    // A viewer whose socket buffer is still full misses this frame; the next one replaces it.
-    if (res.writableNeedDrain || res.destroyed) return;
-    res.write(frame);
+    const snapshot = this.#snapshot();
+    const version = this.#history?.version();
+    let plain: string | undefined;
+    let full: string | undefined;
+    for (const [res, seen] of this.#viewers) {
+      // A viewer whose socket buffer is still full misses this frame; the next one replaces it
+      // (and still carries the history it has not received).
+      if (res.writableNeedDrain || res.destroyed) continue;
+      if (this.#history === undefined || seen === version) {
+        res.write((plain ??= frame(snapshot)));
+      } else {
+        res.write((full ??= frame({ ...snapshot, history: this.#history.toJSON() })));
+        this.#viewers.set(res, version);
+      }
+    }
   }
 
   #startTimer(): void {
@@ -158,4 +189,8 @@ export class DashboardFeed {
     clearInterval(this.#timer);
     this.#timer = undefined;
   }
+}
+
+function frame(data: DashboardFrame): string {
+  return `event: snapshot\ndata: ${JSON.stringify(data)}\n\n`;
 }

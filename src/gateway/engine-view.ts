@@ -6,6 +6,7 @@ import { CircuitBreaker } from '../core/index.js';
 import type { Breakerbox } from '../engine/index.js';
 import type { Deployment } from '../router/index.js';
 import type { DashboardDeployment, DashboardSnapshot } from './dashboard.js';
+import type { DashboardHistory } from './dashboard-history.js';
 import type { ModelBudget } from './scrape-gauges.js';
 
 /** Most transitions the dashboard shows. */
@@ -47,17 +48,26 @@ export function* circuitStates(engine: Breakerbox): Iterable<readonly [string, s
   }
 }
 
-/** The dashboard's snapshot: one card per deployment, the timeline, the fallback flows. */
-export function dashboardSnapshot(engine: Breakerbox): DashboardSnapshot {
+/**
+ * The dashboard's snapshot: one card per deployment, the transitions, the fallback flows and,
+ * with a history, its live bucket.
+ */
+export function dashboardSnapshot(
+  engine: Breakerbox,
+  history?: DashboardHistory,
+): DashboardSnapshot {
   const stats = engine.stats();
   const deployments: DashboardDeployment[] = [...engine.deployments.values()].map((d) => {
     const s = stats.deployments[d.id];
     const decided = s === undefined ? 0 : s.attempts.successes + s.attempts.failures;
+    const circuit = circuitOfDeployment(d)?.snapshot();
     return {
       id: d.id,
       model: d.model,
       provider: d.provider,
-      state: circuitOfDeployment(d)?.state ?? 'unknown',
+      state: circuit?.state ?? 'unknown',
+      consecutiveFailures: circuit?.consecutiveFailures ?? 0,
+      trips: s?.trips ?? 0,
       calls: s?.attempts.calls ?? 0,
       successRate: s !== undefined && decided > 0 ? s.attempts.successes / decided : null,
       p50Ms: s?.latency.p50Ms ?? null,
@@ -75,6 +85,7 @@ export function dashboardSnapshot(engine: Breakerbox): DashboardSnapshot {
       errors: stats.totals.errors,
       costUsd: stats.totals.costUsd,
     },
+    ...(history !== undefined && { live: history.live() }),
   };
 }
 

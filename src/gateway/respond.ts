@@ -19,7 +19,7 @@ export interface AnsweredError {
   /** The breakerbox error code (`request_rejected` for a relayed upstream 4xx). */
   readonly code: string;
   /** Attempts listed by the error, if any (for the error taxonomy and headers). */
-  readonly attempts: readonly { readonly result: 'skipped' | 'failed' | 'succeeded' }[];
+  readonly attempts: readonly AttemptRecord[];
 }
 
 /** Maps what a handler threw to the error to answer with and the status to use. */

@@ -14,8 +14,10 @@ import { BodyBudget } from './body-budget.js';
 import type { ClientKeyConfig } from './auth.js';
 import { ClientLimits } from './client-limits.js';
 import type { GatewayContext } from './context.js';
+import type { AttemptRecord } from '../core/index.js';
 import { DashboardFeed } from './dashboard.js';
-import { circuitStates, dashboardSnapshot, modelBudgets } from './engine-view.js';
+import { DashboardHistory } from './dashboard-history.js';
+import { circuitOf, circuitStates, dashboardSnapshot, modelBudgets } from './engine-view.js';
 import { Exchange, clientRequestId } from './exchange.js';
 import { createHttpServer } from './http-server.js';
 import { cutExchange } from './shutdown-cut.js';
@@ -37,6 +39,7 @@ import { RequestIds } from './request-id.js';
 import { resolveRoute, splitTarget } from './routes.js';
 import type { RouteMatch } from './routes.js';
 import { errorSource } from './taxonomy.js';
+import type { ErrorSource } from './taxonomy.js';
 import { resolveSettings } from './settings.js';
 import type { GatewaySettings } from './settings.js';
 
@@ -119,6 +122,7 @@ class GatewayServer implements Gateway {
   readonly #ctx: GatewayContext;
   readonly #server: Server;
   readonly #dashboard: DashboardFeed;
+  readonly #history: DashboardHistory;
   readonly #inFlight = new Set<Exchange>();
   readonly #subscriptions: { dispose(): void }[] = [];
   readonly #ids = new RequestIds();
@@ -140,8 +144,13 @@ class GatewayServer implements Gateway {
       deployments: [...this.engine.deployments.values()],
       budgets: () => modelBudgets(this.engine),
     });
+    this.#history = new DashboardHistory({
+      deployments: [...this.engine.deployments.keys()],
+      stateOf: (d) => circuitOf(this.engine, d)?.state,
+    });
     this.#dashboard = new DashboardFeed({
-      snapshot: () => dashboardSnapshot(this.engine),
+      snapshot: () => dashboardSnapshot(this.engine, this.#history),
+      history: this.#history,
       intervalMs: options.dashboardIntervalMs ?? 1000,
     });
     this.#ctx = {
@@ -174,7 +183,7 @@ class GatewayServer implements Gateway {
         this.#handle(req, res);
       },
       onRefused: (error) => {
-        this.metrics.errorAnswered(errorSource(error.code), error.code);
+        this.#errorAnswered(errorSource(error.code), error.code);
       },
     });
   }
@@ -224,9 +233,24 @@ class GatewayServer implements Gateway {
     this.#subscriptions.push(
       this.engine.on('transition', (t) => {
         logTransition(this.logger, t);
+        this.#history.transition(t);
         this.#dashboard.poke();
       }),
+      this.engine.on('request', (e) => {
+        this.#history.request(e);
+      }),
     );
+  }
+
+  /** Counts an answered error in the metrics and the dashboard's history. */
+  #errorAnswered(
+    source: ErrorSource,
+    code: string,
+    model?: string,
+    tried?: readonly AttemptRecord[],
+  ) {
+    this.metrics.errorAnswered(source, code, model);
+    this.#history.error(source, tried);
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
@@ -314,7 +338,8 @@ class GatewayServer implements Gateway {
       const code = codeOf(thrown.error);
       ex.errorCode = code;
       ex.errorDetail = detailOf(thrown.error);
-      this.metrics.errorAnswered(errorSource(code, attemptsOf(thrown.error)), code, ex.model);
+      const tried = attemptsOf(thrown.error);
+      this.#errorAnswered(errorSource(code, tried), code, ex.model, tried);
       return;
     }
     const headers = ex.baseHeaders();
@@ -330,7 +355,7 @@ class GatewayServer implements Gateway {
     const answered = sendError(ex.res, thrown, headers);
     ex.errorCode = answered.code;
     const source = errorSource(answered.code, answered.attempts);
-    this.metrics.errorAnswered(source, answered.code, ex.model);
+    this.#errorAnswered(source, answered.code, ex.model, answered.attempts);
     if (answered.code === 'internal_error') {
       this.logger.error({ err: thrown, requestId: ex.requestId }, 'unexpected error');
     }
@@ -386,7 +411,7 @@ class GatewayServer implements Gateway {
     // where it can still carry one, then is cut; each cut aborts its request's upstream call.
     const answered = await Promise.all([...this.#inFlight].map((ex) => cutExchange(ex, graceMs)));
     const told = answered.filter(Boolean).length;
-    for (let i = 0; i < told; i++) this.metrics.errorAnswered('policy', 'shutting_down');
+    for (let i = 0; i < told; i++) this.#errorAnswered('policy', 'shutting_down');
     this.#server.closeAllConnections();
     await closed;
     for (const s of this.#subscriptions) s.dispose();

@@ -18,3 +18,5 @@ export type {
   StatsSnapshot,
   StatsCollectorOptions,
 } from './stats-types.js';
+export { BucketRing } from './history.js';
+export type { BucketRingOptions, BucketSlot } from './history.js';
