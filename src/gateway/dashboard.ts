@@ -11,6 +11,8 @@ import type { ServerResponse } from 'node:http';
 import { DASHBOARD_HTML } from './dashboard-page.js';
 import type { DashboardBucket, DashboardHistoryJson } from './dashboard-history.js';
 
+export type { DashboardBucket, DashboardHistoryJson };
+
 /** One deployment's card. */
 export interface DashboardDeployment {
   readonly id: string;

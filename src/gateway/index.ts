@@ -12,5 +12,10 @@ export { createLogger, silentLogger, REDACT_PATHS } from './log.js';
 export type { AttemptLogEntry, GatewayLogger, CreateLoggerOptions, RequestLogLine } from './log.js';
 export { errorSource } from './taxonomy.js';
 export type { ErrorSource } from './taxonomy.js';
-export type { DashboardSnapshot } from './dashboard.js';
+export type {
+  DashboardBucket,
+  DashboardFrame,
+  DashboardHistoryJson,
+  DashboardSnapshot,
+} from './dashboard.js';
 export { DEADLINE_HEADER } from './deadline.js';
