@@ -15,9 +15,7 @@ import type { ClientKeyConfig } from './auth.js';
 import { ClientLimits } from './client-limits.js';
 import type { GatewayContext } from './context.js';
 import type { AttemptRecord } from '../core/index.js';
-import { DashboardFeed } from './dashboard.js';
-import { DashboardHistory } from './dashboard-history.js';
-import { circuitOf, circuitStates, dashboardSnapshot, modelBudgets } from './engine-view.js';
+import { circuitStates, modelBudgets } from './engine-view.js';
 import { Exchange, clientRequestId } from './exchange.js';
 import { createHttpServer } from './http-server.js';
 import { cutExchange } from './shutdown-cut.js';
@@ -31,6 +29,7 @@ import {
   handleMetrics,
   handleReady,
 } from './handlers/ops.js';
+import { LiveDashboard } from './live-dashboard.js';
 import { createLogger, logRequest, logTransition } from './log.js';
 import type { GatewayLogger } from './log.js';
 import { GatewayMetrics } from './metrics.js';
@@ -121,8 +120,7 @@ class GatewayServer implements Gateway {
   readonly #settings: GatewaySettings;
   readonly #ctx: GatewayContext;
   readonly #server: Server;
-  readonly #dashboard: DashboardFeed;
-  readonly #history: DashboardHistory;
+  readonly #dashboard: LiveDashboard;
   readonly #inFlight = new Set<Exchange>();
   readonly #subscriptions: { dispose(): void }[] = [];
   readonly #ids = new RequestIds();
@@ -144,22 +142,14 @@ class GatewayServer implements Gateway {
       deployments: [...this.engine.deployments.values()],
       budgets: () => modelBudgets(this.engine),
     });
-    this.#history = new DashboardHistory({
-      deployments: [...this.engine.deployments.keys()],
-      stateOf: (d) => circuitOf(this.engine, d)?.state,
-    });
-    this.#dashboard = new DashboardFeed({
-      snapshot: () => dashboardSnapshot(this.engine, this.#history),
-      history: this.#history,
-      intervalMs: options.dashboardIntervalMs ?? 1000,
-    });
+    this.#dashboard = new LiveDashboard(this.engine, options.dashboardIntervalMs ?? 1000);
     this.#ctx = {
       engine: this.engine,
       models: new Set(this.engine.models),
       access,
       limits: new ClientLimits({ identities: access.keys.identities, ledger: this.engine.ledger }),
       metrics: this.metrics,
-      dashboard: this.#dashboard,
+      dashboard: this.#dashboard.feed,
       logger: this.logger,
       bodyLimitBytes: settings.bodyLimitBytes,
       bodyBudget: new BodyBudget(settings.maxBufferedBodyBytes),
@@ -233,11 +223,6 @@ class GatewayServer implements Gateway {
     this.#subscriptions.push(
       this.engine.on('transition', (t) => {
         logTransition(this.logger, t);
-        this.#history.transition(t);
-        this.#dashboard.poke();
-      }),
-      this.engine.on('request', (e) => {
-        this.#history.request(e);
       }),
     );
   }
@@ -250,7 +235,7 @@ class GatewayServer implements Gateway {
     tried?: readonly AttemptRecord[],
   ) {
     this.metrics.errorAnswered(source, code, model);
-    this.#history.error(source, tried);
+    this.#dashboard.error(source, tried);
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
