@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import type { TestContext } from 'node:test';
 import { ADMIN_KEY, chatBody, post, startStack } from '../fixtures/gateway-harness.js';
 import type { Stack } from '../fixtures/gateway-harness.js';
 
@@ -76,19 +77,7 @@ const OVERLAPS = `(() => {
     return out;
   })()`;
 
-function overlappingText(page: Page): Promise<string[]> {
-  return page.evaluate(OVERLAPS);
-}
-
-test('after a scripted incident the dashboard shows it, readable at 1280 px and 390 px', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`${CHROMIUM} is not installed`);
-    return;
-  }
-  const s = await startStack(t, {
-    gateway: { dashboardIntervalMs: 250 },
-    config: { breaker: { trip: { consecutive: 3 }, openMs: 1000, halfOpen: { successes: 1 } } },
-  });
+async function launch(t: TestContext): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -102,6 +91,23 @@ test('after a scripted incident the dashboard shows it, readable at 1280 px and 
     ],
   });
   t.after(() => browser.close());
+  return browser;
+}
+
+function overlappingText(page: Page): Promise<string[]> {
+  return page.evaluate(OVERLAPS);
+}
+
+test('after a scripted incident the dashboard shows it, readable at 1280 px and 390 px', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`${CHROMIUM} is not installed`);
+    return;
+  }
+  const s = await startStack(t, {
+    gateway: { dashboardIntervalMs: 250 },
+    config: { breaker: { trip: { consecutive: 3 }, openMs: 1000, halfOpen: { successes: 1 } } },
+  });
+  const browser = await launch(t);
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const external: string[] = [];
   page.on('request', (r) => {
@@ -225,4 +231,33 @@ test('after a scripted incident the dashboard shows it, readable at 1280 px and 
   t.diagnostic(`screenshot: ${narrow}`);
   assert.deepEqual(await overlappingText(phone), [], 'no two text labels overlap at 390 px');
   assert.deepEqual(external, [], 'no external loads');
+});
+
+test('names from config are shown as text, never as markup', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`${CHROMIUM} is not installed`);
+    return;
+  }
+  const evil = '<img src=x onerror="window.pwned=1">';
+  const s = await startStack(t, {
+    gateway: { dashboardIntervalMs: 250 },
+    config: {
+      models: {
+        'gpt-4.1': { deployments: [{ provider: 'sim' }], fallbacks: [evil] },
+        [evil]: { deployments: [{ provider: 'sim' }] },
+      },
+    },
+  });
+  s.sim.setFaults('gpt-4.1', { down: true });
+  assert.equal(await chat(s), 200, 'answered by the fallback with the odd name');
+  const browser = await launch(t);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${s.url}/dashboard?key=${ADMIN_KEY}`);
+  await page.waitForSelector('#flows td', { timeout: 10_000 });
+  const id = `sim/${evil}`;
+  assert.equal(await page.locator('.card h3').nth(1).textContent(), id);
+  assert.equal(await page.locator('.tl-row .who span').nth(1).textContent(), id);
+  assert.equal(await page.locator('#flows td').nth(1).textContent(), `→ ${evil}`);
+  assert.equal(await page.locator('img').count(), 0, 'no element was made from a name');
+  assert.equal(await page.evaluate('window.pwned'), undefined);
 });
