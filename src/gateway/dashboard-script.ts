@@ -28,7 +28,10 @@ function view() {
   const n = hist.buckets.length, ms = hist.bucketMs;
   const known = Math.ceil((hist.startEpochMs + n * ms - hist.sinceEpochMs) / ms);
   const shown = Math.min(n, Math.max(Math.ceil(60000 / ms), known));
-  return { buckets: hist.buckets.slice(n - shown), startEpochMs: hist.startEpochMs + (n - shown) * ms, label: dur(shown * ms) };
+  const startEpochMs = hist.startEpochMs + (n - shown) * ms;
+  // Now falls inside the live (last) bucket; never before its start, even with a stale history.
+  const now = Math.max(last.atEpochMs, hist.startEpochMs + (n - 1) * ms + 1);
+  return { buckets: hist.buckets.slice(n - shown), startEpochMs: startEpochMs, now: now, label: dur(shown * ms) };
 }
 
 function el(tag, cls, text) {
@@ -99,13 +102,22 @@ function swatch(attrs) {
   for (const k in attrs) i.setAttribute(k, attrs[k]);
   return i;
 }
-// The x axis every chart shares: the window of the history, oldest bucket to the end of the live one.
+// The x axis every chart shares: from the oldest bucket shown to now (the live bucket ends now).
 function span() {
-  const start = V.startEpochMs, end = start + V.buckets.length * hist.bucketMs;
+  const start = V.startEpochMs, end = V.now;
   return { start: start, end: end, x: (t, w) => ((t - start) / (end - start)) * w };
 }
+// Bucket i's start and end, epoch ms; and its length in seconds (for rates).
+function edges(i) {
+  const a = V.startEpochMs + i * hist.bucketMs;
+  return [a, Math.min(a + hist.bucketMs, V.now)];
+}
+function secOf(i) {
+  const e = edges(i);
+  return Math.max(1, (e[1] - e[0]) / 1000);
+}
 function axes() {
-  const total = V.buckets.length * hist.bucketMs;
+  const total = V.now - V.startEpochMs;
   const marks = [total, (total * 2) / 3, total / 3].map((ms) => '−' + dur(Math.round(ms / 1000) * 1000));
   for (const a of document.querySelectorAll('[data-axis]')) {
     keep(a, 4, () => el('span')).forEach((sp, i) => { sp.textContent = i < 3 ? marks[i] : 'now'; });
@@ -155,35 +167,37 @@ function renderTimeline(s) {
 // Stacked bars, one per bucket: layers = [[key, colour, label]], value(b, key) gives a bucket's value.
 function bars(root, height, layers, value, tipOf) {
   const g = surface(root, height);
-  const n = V.buckets.length, bw = g.w / n;
+  const sp = span();
   let max = 0;
-  for (const b of V.buckets) max = Math.max(max, layers.reduce((acc, l) => acc + value(b, l[0]), 0));
+  V.buckets.forEach((b, i) => { max = Math.max(max, layers.reduce((acc, l) => acc + value(b, l[0], i), 0)); });
   const k = max > 0 ? (height - 2) / max : 0;
   V.buckets.forEach((b, i) => {
+    const e = edges(i), x = sp.x(e[0], g.w), bw = Math.max(1, sp.x(e[1], g.w) - x);
     let y = height;
     for (const l of layers) {
-      const v = value(b, l[0]);
+      const v = value(b, l[0], i);
       if (v <= 0) continue;
       const h = Math.max(1, v * k);
       y -= h;
-      g.marks.push(['rect', { x: (i * bw + 0.5).toFixed(1), y: y.toFixed(1), width: Math.max(1, bw - 1).toFixed(1),
+      g.marks.push(['rect', { x: (x + 0.5).toFixed(1), y: y.toFixed(1), width: Math.max(1, bw - 1).toFixed(1),
         height: h.toFixed(1), fill: l[1] }]);
     }
-    g.hovers.push(['rect', { class: 'hover', x: (i * bw).toFixed(1), y: 0, width: bw.toFixed(1), height: height }, tipOf(b, i)]);
+    g.hovers.push(['rect', { class: 'hover', x: x.toFixed(1), y: 0, width: bw.toFixed(1), height: height }, tipOf(b, i)]);
   });
   sync(g);
   return max;
 }
 function lines(root, height, series, max) {
   const g = surface(root, height);
-  const n = V.buckets.length, bw = g.w / n;
+  const sp = span();
   for (const sr of series) {
     let d = '', pen = false;
     sr.values.forEach((v, i) => {
       if (v == null) { pen = false; return; }
       // A step per bucket: a lone bucket still shows as a short line.
       const y = (height - 1 - (max > 0 ? (v / max) * (height - 2) : 0)).toFixed(1);
-      d += (pen ? 'L' : 'M') + (i * bw).toFixed(1) + ' ' + y + ' L' + ((i + 1) * bw).toFixed(1) + ' ' + y + ' ';
+      const e = edges(i), x0 = sp.x(e[0], g.w), x1 = Math.max(x0 + 2, sp.x(e[1], g.w));
+      d += (pen ? 'L' : 'M') + x0.toFixed(1) + ' ' + y + ' L' + x1.toFixed(1) + ' ' + y + ' ';
       pen = true;
     });
     if (!d) continue;
@@ -201,11 +215,10 @@ function scale(root, text) {
 function sum(list, f) { return list.reduce((a, b) => a + f(b), 0); }
 
 function renderRequests() {
-  const sec = hist.bucketMs / 1000;
   const layers = [['direct', 'var(--ok)'], ['fallback', 'var(--fallback)'], ['failed', 'var(--err)']];
-  const value = (b, k) => (k === 'direct' ? b.ok - b.fallback : k === 'fallback' ? b.fallback : b.requests - b.ok) / sec;
+  const value = (b, k, i) => (k === 'direct' ? b.ok - b.fallback : k === 'fallback' ? b.fallback : b.requests - b.ok) / secOf(i);
   const at = (i) => clock(V.startEpochMs + i * hist.bucketMs);
-  const max = bars($('req-chart'), 90, layers, value, (b, i) => at(i) + ': ' + fmtRate(b.requests / sec) +
+  const max = bars($('req-chart'), 90, layers, value, (b, i) => at(i) + ': ' + fmtRate(b.requests / secOf(i)) +
     ' req/s, ' + fmtPct(b.requests ? b.ok / b.requests : null) + ' answered, ' +
     fmtPct(b.ok ? b.fallback / b.ok : null) + ' via fallback');
   scale($('req-chart'), 'peak ' + fmtRate(max) + ' req/s');
@@ -215,10 +228,11 @@ function renderRequests() {
   ], 100);
   scale($('share-chart'), 'share 0–100 %');
   $('requests').setAttribute('data-requests', String(sum(V.buckets, (b) => b.requests)));
-  const recent = V.buckets.slice(-Math.max(1, Math.round(60000 / hist.bucketMs)));
+  const first = Math.max(0, V.buckets.length - Math.round(60000 / hist.bucketMs));
+  const recent = V.buckets.slice(first), secs = Math.max(1, (V.now - edges(first)[0]) / 1000);
   const req = sum(recent, (b) => b.requests), ok = sum(recent, (b) => b.ok), fb = sum(recent, (b) => b.fallback);
   const p = $('req-summary');
-  p.replaceChildren('last minute: ', el('b', null, fmtRate(req / (recent.length * sec)) + ' req/s'), ' · ',
+  p.replaceChildren('last minute: ', el('b', null, fmtRate(req / secs) + ' req/s'), ' · ',
     el('b', null, fmtPct(req ? ok / req : null)), ' answered · ', el('b', null, fmtPct(ok ? fb / ok : null)), ' via fallback');
   legend($('req-legend'), [[swatch({ style: 'background:var(--ok)' }), 'answered by the first choice'],
     [swatch({ style: 'background:var(--fallback)' }), 'answered via fallback'], [swatch({ style: 'background:var(--err)' }), 'failed'],
