@@ -186,6 +186,12 @@ test('after a scripted incident the dashboard shows it, readable at 1280 px and 
     await page.getAttribute('#requests', 'data-requests'),
     String(stats.totals.requests),
   );
+  const metrics = await (await fetch(`${s.url}/metrics`)).text();
+  const counted = metrics
+    .split('\n')
+    .filter((l) => l.startsWith('breakerbox_requests_total{'))
+    .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+  assert.equal(counted, stats.totals.requests, 'the page, bb.stats() and /metrics agree');
 
   // The primary's timeline: an open band (reason on hover), closed again at the end.
   const bands = page.locator(`[data-timeline="${PRIMARY}"] rect.band`);
