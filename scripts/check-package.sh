@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Checks the package as users get it: `npm pack`, the tarball installed into a fresh project (from
 # the npm registry only), and there: the CLI's version, the entry points imported from ESM and
-# required from CommonJS, the demo's message without the optional `openai` peer, and
-# `breakerbox init` + `breakerbox sim` + `breakerbox serve --config breakerbox.yaml` answering one
-# chat request. Loopback only; every step is bounded by `timeout`; whatever it starts is stopped by
+# required from CommonJS, the demo's message without the optional `openai` peer, `tsc --noEmit`
+# over a typed example, and `breakerbox init` + `breakerbox sim` + `breakerbox serve --config
+# breakerbox.yaml` answering one chat request. Loopback only; every step is bounded by `timeout`; whatever it starts is stopped by
 # PID on exit. Run it with `npm run check:package`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -120,6 +120,51 @@ timeout 60 npx --no -- breakerbox demo --duration 5 --no-live >demo.log 2>&1 || 
   fail "the demo failed with openai $OPENAI_VERSION installed"
 }
 grep -E '^(PASS|MISS)' demo.log
+
+step "TypeScript: tsc --noEmit over a typed example (the repository's typescript and @types/node)"
+TS_PACKAGES=$(cd "$ROOT" && node -p "const p = require('./package-lock.json').packages; ['typescript', '@types/node'].map((n) => n + '@' + p['node_modules/' + n].version).join(' ')")
+# shellcheck disable=SC2086 # two package specs
+timeout 180 npm install --no-audit --no-fund --save-dev $TS_PACKAGES 2>&1 | tail -n 1
+cat >tsconfig.json <<'JSON'
+{
+  "compilerOptions": {
+    "module": "nodenext",
+    "moduleResolution": "nodenext",
+    "target": "es2022",
+    "strict": true,
+    "noEmit": true,
+    "skipLibCheck": true,
+    "types": ["node"]
+  },
+  "files": ["typed.mts"]
+}
+JSON
+cat >typed.mts <<'TS'
+import { createBreakerbox, type ConfigInput, type ErrorCode } from 'breakerbox';
+import { BreakerOpenError, CircuitBreaker } from 'breakerbox/core';
+import { startSimulator } from 'breakerbox/sim';
+
+const config: ConfigInput = {
+  providers: { openai: { baseURL: 'https://api.openai.com/v1', apiKey: '${OPENAI_API_KEY}' } },
+  models: { 'gpt-4.1': { deployments: [{ provider: 'openai' }], strategy: 'least-latency' } },
+};
+// @ts-expect-error: a strategy that does not exist
+const wrong: ConfigInput = { providers: {}, models: { m: { deployments: [], strategy: 'fast' } } };
+
+export async function run(): Promise<string | null | undefined> {
+  const bb = createBreakerbox(config);
+  const answer = await bb.chat({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] });
+  const code: ErrorCode = 'all_candidates_failed';
+  const breaker = new CircuitBreaker({ trip: { consecutive: 3 } });
+  const refused = await breaker.execute(() => Promise.resolve(1)).catch((e: unknown) => e);
+  const sim = await startSimulator();
+  await sim.close();
+  void [wrong, code, refused instanceof BreakerOpenError, answer.breakerbox.deployment];
+  return answer.choices[0]?.message.content;
+}
+TS
+timeout 120 npx --no -- tsc -p tsconfig.json || fail "tsc --noEmit failed over the typed example"
+echo "tsc: ok"
 
 step "breakerbox init, then sim + serve --config breakerbox.yaml, one chat request"
 timeout 30 npx --no -- breakerbox init

@@ -1,4 +1,4 @@
-/** Exact-match response cache (DESIGN.md, "Fallbacks that never lie"). */
+/** Exact-match response cache (docs/configuration.md, "Cache"). */
 export { cacheKey, canonicalRequest, EXCLUDED_FIELDS } from './request-key.js';
 export type { CacheKeyOptions } from './request-key.js';
 export { ResponseCache } from './response-cache.js';

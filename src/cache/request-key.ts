@@ -1,5 +1,5 @@
 /**
- * The exact-match cache key of a chat completion request (DESIGN.md, "Fallbacks that never lie").
+ * The exact-match cache key of a chat completion request (docs/configuration.md, "Cache").
  *
  * The key is a SHA-256 over a canonical JSON form of the request body: every top-level field
  * except those that cannot change the answer ({@link EXCLUDED_FIELDS}), with object keys sorted at

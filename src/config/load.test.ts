@@ -8,40 +8,50 @@ import type { ConfigIssue } from '../core/errors.js';
 import { loadConfigFile, parseConfigText } from './index.js';
 
 const FAKE_KEY = 'sk-yaml-9e8d7c6b5a4f3e2d1c0b';
-const env = { HOLYSHEEP_API_KEY: FAKE_KEY, DEEPSEEK_API_KEY: 'sk-deepseek-fake-000000' };
+const env = {
+  OPENAI_API_KEY: FAKE_KEY,
+  ANTHROPIC_API_KEY: 'sk-ant-fake-000000',
+  GEMINI_API_KEY: 'gemini-fake-000000',
+  DEEPSEEK_API_KEY: 'sk-deepseek-fake-000000',
+};
 
 /** The documented example (docs/configuration.md), line for line. */
 const EXAMPLE = `providers:
-  holysheep:
-    baseURL: https://api.holysheep.ai/v1
-    apiKey: \${HOLYSHEEP_API_KEY}
-    rpm: 600                      # the provider tier's limit, enforced client-side
-    tpm: 2000000                  # optional
+  openai:
+    baseURL: https://api.openai.com/v1
+    apiKey: \${OPENAI_API_KEY}
+    rpm: 500 # the provider tier's limit, enforced client-side
+    tpm: 2000000 # optional
     maxConcurrent: 64
     timeouts: { connectMs: 5000, firstByteMs: 30000, idleMs: 30000, totalMs: 120000 }
-    headers: { x-extra: y }       # optional
+    headers: { OpenAI-Organization: org-example } # optional
+  anthropic:
+    baseURL: https://api.anthropic.com/v1 # Anthropic's OpenAI-compatible endpoint
+    apiKey: \${ANTHROPIC_API_KEY}
+  gemini:
+    baseURL: https://generativelanguage.googleapis.com/v1beta/openai
+    apiKey: \${GEMINI_API_KEY}
   deepseek:
     baseURL: https://api.deepseek.com/v1
     apiKey: \${DEEPSEEK_API_KEY}
 models:
   gpt-4.1:
-    deployments: [{ provider: holysheep }]        # upstream model name defaults to the key
+    deployments: [{ provider: openai }] # upstream model name defaults to the key
     fallbacks: [claude-sonnet-4.5, deepseek-v3.2]
     contextWindowFallbacks: [gemini-2.5-flash]
   claude-sonnet-4.5:
-    deployments: [{ provider: holysheep }]
+    deployments: [{ provider: anthropic, model: claude-sonnet-4-5 }]
   gemini-2.5-flash:
-    deployments: [{ provider: holysheep }]
+    deployments: [{ provider: gemini }]
   deepseek-v3.2:
-    deployments: [{ provider: holysheep }, { provider: deepseek, model: deepseek-chat, weight: 2 }]
-    strategy: weighted            # priority | weighted | least-latency | least-cost
+    deployments: [{ provider: deepseek, model: deepseek-chat }]
   text-embedding-3-small:
-    deployments: [{ provider: holysheep }]
-    embeddingDimensions: 1536     # embeddings fail over only to a model with the same dimension
+    deployments: [{ provider: openai }]
+    embeddingDimensions: 1536 # embeddings fail over only to a model with the same dimension
 breaker: { trip: { consecutive: 5 }, openMs: 30000, halfOpen: { probes: 1, successes: 2 } }
 retry: { attempts: 2, budget: 0.2 }
 deadlineMs: 60000
-pricing: { gpt-4.1: { input: 2.00, output: 8.00 } }   # USD per 1M tokens; overrides the defaults
+pricing: { gpt-4.1: { input: 2.00, output: 8.00 } } # USD per 1M tokens; overrides the defaults
 `;
 
 function failure(text: string, file?: string): ConfigError {
@@ -65,11 +75,11 @@ const edit = (from: string, to: string): string => {
 
 test('the documented example parses with defaults applied', () => {
   const c = parseConfigText(EXAMPLE, { env });
-  assert.equal(c.providers['holysheep']?.apiKey, FAKE_KEY);
-  assert.equal(c.providers['holysheep'].rpm, 600);
+  assert.equal(c.providers['openai']?.apiKey, FAKE_KEY);
+  assert.equal(c.providers['openai'].rpm, 500);
   assert.deepEqual(
     c.models['deepseek-v3.2']?.deployments.map((d) => d.id),
-    ['holysheep/deepseek-v3.2', 'deepseek/deepseek-chat'],
+    ['deepseek/deepseek-chat'],
   );
   assert.equal(c.models['gpt-4.1']?.deployments[0]?.breaker.maxOpenMs, 300_000);
   assert.equal(c.breaker.halfOpen.permitTimeoutMs, 60_000);
@@ -82,33 +92,31 @@ test('each issue carries the line of its node', () => {
   const text = edit('openMs: 30000', 'opneMs: 30000')
     .replace('fallbacks: [claude-sonnet-4.5, deepseek-v3.2]', 'fallbacks: [claude, deepseek-v3.2]')
     .replace('{ provider: deepseek, model', '{ provider: deepsek, model')
-    .replace('rpm: 600 ', 'rpm: "600"')
-    .replace('deployments: [{ provider: holysheep }]\n  gemini', 'deployments: []\n  gemini');
+    .replace('rpm: 500 ', 'rpm: "500" ')
+    .replace('deployments: [{ provider: anthropic, model: claude-sonnet-4-5 }]', 'deployments: []');
   const err = failure(text, 'breakerbox.yaml');
   assert.deepEqual(located(err.issues), [
-    '5 providers.holysheep.rpm: expected an integer, got string',
-    '16 models.gpt-4.1.fallbacks[0]: unknown model "claude"',
-    '19 models.claude-sonnet-4.5.deployments: a model needs at least one deployment',
-    '23 models.deepseek-v3.2.deployments[1].provider: unknown provider "deepsek" (did you mean "deepseek"?)',
-    '28 breaker.opneMs: unknown key "opneMs" (did you mean "openMs"?)',
+    '5 providers.openai.rpm: expected an integer, got string',
+    '22 models.gpt-4.1.fallbacks[0]: unknown model "claude"',
+    '25 models.claude-sonnet-4.5.deployments: a model needs at least one deployment',
+    '29 models.deepseek-v3.2.deployments[0].provider: unknown provider "deepsek" (did you mean "deepseek"?)',
+    '33 breaker.opneMs: unknown key "opneMs" (did you mean "openMs"?)',
   ]);
   assert.match(err.message, /^invalid configuration \(5 problems\):/);
   assert.match(
     err.message,
-    /breakerbox\.yaml:16: models\.gpt-4\.1\.fallbacks\[0\]: unknown model "claude"/,
+    /breakerbox\.yaml:22: models\.gpt-4\.1\.fallbacks\[0\]: unknown model "claude"/,
   );
 });
 
 test('a missing variable is reported at its line and the secret never printed', () => {
   const err = failure(EXAMPLE.replace('${DEEPSEEK_API_KEY}', '${MISSING_KEY}'));
   assert.deepEqual(located(err.issues), [
-    '12 providers.deepseek.apiKey: environment variable MISSING_KEY is not set',
+    '18 providers.deepseek.apiKey: environment variable MISSING_KEY is not set',
   ]);
-  const withBadUrl = failure(
-    EXAMPLE.replace('https://api.deepseek.com/v1', '${HOLYSHEEP_API_KEY}'),
-  );
+  const withBadUrl = failure(EXAMPLE.replace('https://api.deepseek.com/v1', '${OPENAI_API_KEY}'));
   assert.deepEqual(located(withBadUrl.issues), [
-    '11 providers.deepseek.baseURL: expected an http:// or https:// URL',
+    '17 providers.deepseek.baseURL: expected an http:// or https:// URL',
   ]);
   assert.ok(!withBadUrl.message.includes(FAKE_KEY));
 });
@@ -116,7 +124,7 @@ test('a missing variable is reported at its line and the secret never printed', 
 test('a missing key points at the nearest line that exists', () => {
   const err = failure(EXAMPLE.replace('    baseURL: https://api.deepseek.com/v1\n', ''));
   assert.deepEqual(located(err.issues), [
-    '10 providers.deepseek.baseURL: required (expected a string)',
+    '16 providers.deepseek.baseURL: required (expected a string)',
   ]);
 });
 
@@ -149,7 +157,7 @@ test('YAML syntax errors carry their line; nothing else is checked', () => {
   assert.match(err.message, /bad\.yaml:4: \(root\): YAML syntax: /);
 
   const dup = failure(`${EXAMPLE}deadlineMs: 1\n`);
-  assert.equal(dup.issues[0]?.line, 32);
+  assert.equal(dup.issues[0]?.line, 37);
   assert.match(dup.issues[0].message, /unique/);
 });
 
@@ -200,7 +208,7 @@ test('loadConfigFile reads a file; errors name the file', async () => {
     await assert.rejects(loadConfigFile(path, { env }), (err: unknown) => {
       assert.ok(err instanceof ConfigError);
       assert.equal(err.file, path);
-      assert.match(err.message, /breakerbox\.yaml:30: deadlineMs: expected a number, got string/);
+      assert.match(err.message, /breakerbox\.yaml:35: deadlineMs: expected a number, got string/);
       return true;
     });
     await assert.rejects(loadConfigFile(join(dir, 'missing.yaml'), { env }), (err: unknown) => {

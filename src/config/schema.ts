@@ -104,7 +104,7 @@ const deploymentSchema = z.strictObject({
   retry: retryInputSchema.optional(),
 });
 
-/** Provider statuses a model may add to the ones that fail over (DESIGN "What counts as a failure"). */
+/** Provider statuses a model may add to the ones that fail over (docs/errors.md, "Failure kinds"). */
 const failoverStatus = z.number().int().min(400).max(499);
 
 /** The ways a model picks among its deployments. */

@@ -6,7 +6,7 @@
 
 /**
  * Why an upstream call failed. Each kind counts against the deployment's breaker
- * (DESIGN.md, "What counts as a failure").
+ * (docs/errors.md, "Failure kinds").
  */
 export type FailureKind =
   /** Connection refused/reset, DNS, TLS, socket closed before a response. */

@@ -2,7 +2,7 @@
  * Opening a stream on one candidate: everything up to and including the first content chunk.
  * Until that chunk, any failure (an error status, an error event, a stall, a cut) is an ordinary
  * failed attempt and the router fails over; the caller has seen nothing. The role-only preamble
- * is held back until content arrives (DESIGN.md "Streams").
+ * is held back until content arrives (docs/library.md, "Streams").
  */
 import { isBreakerboxError, UpstreamError } from '../core/index.js';
 import type { Clock } from '../core/index.js';

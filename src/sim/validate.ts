@@ -110,7 +110,8 @@ const FAULT_FIELDS: { [K in keyof Required<Faults>]: (v: unknown, path: string) 
   contextLengthError: flag,
   flatErrorBody: flag,
 };
-const FAULT_KEYS = Object.keys(FAULT_FIELDS) as (keyof Faults)[];
+/** Every fault field the simulator knows (docs/sim.md documents each; a test checks it). */
+export const FAULT_KEYS = Object.keys(FAULT_FIELDS) as readonly (keyof Faults)[];
 
 /**
  * Validates a {@link Faults} object (from JSON or code) and returns a copy.

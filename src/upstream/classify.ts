@@ -1,6 +1,6 @@
 /**
  * The one place that turns what an upstream did (a status, headers and body, or a thrown error)
- * into the shared vocabulary of `core/outcome.ts` (DESIGN.md, "What counts as a failure").
+ * into the shared vocabulary of `core/outcome.ts` (docs/errors.md, "Failure kinds").
  * After this, code switches on `kind` and never parses statuses, messages or headers again.
  *
  * | upstream did                                   | outcome                                  |
@@ -25,7 +25,7 @@
  * statuses to the deployment side (as `server_error`) for providers that answer 400 to what
  * others accept.
  *
- * Choices the table in DESIGN.md leaves open:
+ * Choices the failure-kinds table (docs/errors.md) leaves open:
  * - 429 `insufficient_quota` stays `rate_limited`: the deployment cannot serve, failing over is
  *   right, and the breaker's growing open time keeps probes rare until billing is fixed.
  * - 402 Payment Required (OpenRouter, some resellers: out of credits) is `auth`: like a bad key,

@@ -102,7 +102,7 @@ const NO_DEPS: CircuitBreakerDeps = Object.freeze({});
 const NO_CONTEXT: PolicyContext = Object.freeze({ signal: NEVER_ABORTED, deadlineMs: undefined });
 
 /**
- * A permit-based circuit breaker (DESIGN.md, "The breaker"). `acquire()` hands out a permit or a
+ * A permit-based circuit breaker (docs/core.md, "Circuit breaker"). `acquire()` hands out a permit or a
  * rejection, `record(permit, outcome)` reports how the call ended; `execute()` does both around a
  * function and composes with the other policies. No timers: an open breaker moves to half-open on
  * the first `acquire()` at or after its deadline, so `state` may read `open` until then.

@@ -7,7 +7,7 @@ import type {
   WindowConfig,
 } from './state.js';
 
-/** Defaults (DESIGN.md, "The breaker"). */
+/** Defaults (docs/core.md, "Configuration"). */
 export const BREAKER_DEFAULTS = Object.freeze({
   consecutive: 5,
   openMs: 30_000,

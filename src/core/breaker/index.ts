@@ -1,5 +1,5 @@
 /**
- * The permit-based circuit breaker (DESIGN.md, "The breaker").
+ * The permit-based circuit breaker (docs/core.md, "Circuit breaker").
  *
  * Documented choices:
  * - Rate trips compare with `>=`: `failures / calls >= failureRate` trips (so 5 of 10 trips at

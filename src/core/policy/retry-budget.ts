@@ -1,7 +1,7 @@
 /**
  * A retry budget in the style of Finagle's `RetryBudget`: over a sliding window, retries may be
  * at most `ratio` × first attempts plus a small floor, so retries can never multiply traffic
- * during an outage (LiteLLM's retries × fallbacks, DESIGN.md "Retries never multiply").
+ * during an outage (LiteLLM's retries × fallbacks, docs/core.md, "RetryBudget").
  */
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
