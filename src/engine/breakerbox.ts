@@ -154,6 +154,11 @@ export class Breakerbox {
     return this.#runtime.breakers;
   }
 
+  /** Breaker state shared with a fleet through Redis; undefined with the memory store. */
+  get stateStore(): Runtime['stateStore'] {
+    return this.#runtime.stateStore;
+  }
+
   /** The cost ledger (spend per model, deployment and client key). */
   get ledger(): CostLedger {
     return this.#ledger;
@@ -233,7 +238,10 @@ export class Breakerbox {
     if (this.#closed) return;
     this.#closed = true;
     for (const s of this.#subscriptions) s.dispose();
-    await Promise.all([...this.#runtime.upstreams.values()].map((u) => u.close()));
+    await Promise.all([
+      ...[...this.#runtime.upstreams.values()].map((u) => u.close()),
+      this.#runtime.stateStore?.close(),
+    ]);
   }
 
   /** The failover request shared by every route, less its `call`. */

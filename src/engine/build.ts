@@ -10,6 +10,7 @@ import type { AdmissionLimit, Deployment, ModelRoute } from '../router/index.js'
 import { createUpstream } from '../upstream/index.js';
 import type { Upstream } from '../upstream/index.js';
 import type { Dispatcher } from 'undici';
+import { RedisBreakerStore } from '../state/index.js';
 import { concurrencyLimit, rateLimit } from './limits.js';
 
 /** Seams for tests and embedding: every I/O dependency can be injected. */
@@ -25,6 +26,8 @@ export interface Runtime {
   readonly deployments: ReadonlyMap<string, Deployment>;
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly breakers: BreakerRegistry;
+  /** Breaker state shared through Redis (`state.store: redis`); undefined: this process alone. */
+  readonly stateStore: RedisBreakerStore | undefined;
 }
 
 function providerLimits(p: ResolvedProvider, clock: Clock): AdmissionLimit[] {
@@ -71,6 +74,25 @@ export function buildRuntime(config: ResolvedConfig, deps: BuildDeps): Runtime {
     providerLimitMap.set(p.name, providerLimits(p, clock));
   }
   const breakers = new BreakerRegistry({ clock, maxBreakers: 100_000 });
+  const { state } = config;
+  const stateStore =
+    state.store === 'redis'
+      ? new RedisBreakerStore(
+          {
+            url: state.url,
+            keyPrefix: state.keyPrefix,
+            syncMs: state.syncMs,
+            commandTimeoutMs: state.commandTimeoutMs,
+            ...(state.replicaId !== undefined && { replicaId: state.replicaId }),
+          },
+          { clock, registry: breakers },
+        )
+      : undefined;
+  // Configured deployments never leave the registry: a fleet breaker keeps its local one.
+  const breakerFor = (id: string, cfg: ResolvedDeployment['breaker']): Deployment['breaker'] => {
+    const local = breakers.get(id, cfg);
+    return stateStore === undefined ? local : stateStore.wrap(id, local);
+  };
   const deployments = new Map<string, Deployment>();
   const models = new Map<string, ModelRoute>();
   for (const m of Object.values(config.models)) {
@@ -86,7 +108,7 @@ export function buildRuntime(config: ResolvedConfig, deps: BuildDeps): Runtime {
         upstreamModel: d.model,
         weight: d.weight,
         upstream: upstreams.get(d.provider) as Upstream,
-        breaker: breakers.get(d.id, d.breaker),
+        breaker: breakerFor(d.id, d.breaker),
         limits: [...(providerLimitMap.get(d.provider) ?? []), ...deploymentLimits(d, clock)],
         timeouts: provider.timeouts,
         attemptTimeoutMs: d.attemptTimeoutMs,
@@ -107,5 +129,5 @@ export function buildRuntime(config: ResolvedConfig, deps: BuildDeps): Runtime {
       retryAttempts: m.retry.attempts,
     });
   }
-  return { models, deployments, upstreams, breakers };
+  return { models, deployments, upstreams, breakers, stateStore };
 }
