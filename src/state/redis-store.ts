@@ -18,7 +18,9 @@ import type { BreakerRegistry, Clock, Disposable, TransitionEvent } from '../cor
 import { Emitter } from '../core/index.js';
 import { FleetBreaker } from './fleet-breaker.js';
 import type { FleetLink, FleetView } from './fleet-breaker.js';
-import { CLAIM, CLOSE, OPERATE, READ, TRIP } from './scripts.js';
+import { CLAIM, CLOSE, OPERATE, RATE, READ, TRIP } from './scripts.js';
+import { SharedRateLimit } from './shared-rate-limit.js';
+import type { RateLink } from './shared-rate-limit.js';
 
 /** How to reach Redis and how the fleet behaves. */
 export interface RedisStoreOptions {
@@ -62,6 +64,7 @@ export interface FleetVerdict {
 type Reply = [string, string, string, string, string, string, string, string];
 type ScriptCall = (...args: (string | number)[]) => Promise<Reply>;
 interface ScriptClient {
+  bbRate: (...args: (string | number)[]) => Promise<[number, number]>;
   bbTrip: ScriptCall;
   bbClaim: ScriptCall;
   bbClose: ScriptCall;
@@ -73,7 +76,7 @@ const OPERATOR_STATES = new Set(['forced-open', 'disabled', 'metrics-only']);
 /** Operator states outlive idle closed breakers: they hold until an operator lifts them. */
 const OPERATOR_TTL_MS = 30 * 24 * 3_600_000;
 
-export class RedisBreakerStore implements FleetLink {
+export class RedisBreakerStore implements FleetLink, RateLink {
   readonly replicaId: string;
   readonly #opts: Required<Omit<RedisStoreOptions, 'replicaId'>>;
   readonly #clock: Clock;
@@ -127,6 +130,7 @@ export class RedisBreakerStore implements FleetLink {
       ['bbClose', CLOSE, 1],
       ['bbOperate', OPERATE, 1],
       ['bbRead', READ, 1],
+      ['bbRate', RATE, 1],
     ] as const) {
       // ioredis runs EVALSHA and falls back to EVAL (loading the script) on NOSCRIPT.
       this.#client.defineCommand(name, { numberOfKeys: keys, lua });
@@ -159,6 +163,46 @@ export class RedisBreakerStore implements FleetLink {
     const breaker = new FleetBreaker(name, local, this);
     this.#breakers.set(name, breaker);
     return breaker;
+  }
+
+  /**
+   * A requests/tokens-per-minute limit the whole fleet spends together. `name` identifies it
+   * across replicas (`provider:openai`, `deployment:openai/gpt-4.1`).
+   */
+  rateLimit(name: string, limits: { rpm?: number; tpm?: number }): SharedRateLimit {
+    return new SharedRateLimit(this, {
+      key: `${this.#opts.keyPrefix}rl:{${name}}`,
+      ...limits,
+      clock: this.#clock,
+    });
+  }
+
+  replicas(): number {
+    return this.#replicas;
+  }
+
+  async rate(
+    key: string,
+    rpm: number,
+    tpm: number,
+    requests: number,
+    tokens: number,
+    mode: 'try' | 'charge',
+  ): Promise<[number, number]> {
+    try {
+      const [admitted, waitMs] = await (this.#client as unknown as ScriptClient).bbRate(
+        key,
+        rpm,
+        tpm,
+        requests,
+        tokens,
+        mode,
+      );
+      return [admitted, waitMs];
+    } catch (error) {
+      this.#goLocal((error as Error).message);
+      throw error;
+    }
   }
 
   /** Whether this replica is in step with the fleet. */
@@ -319,7 +363,7 @@ export class RedisBreakerStore implements FleetLink {
   /** Runs one script for `breaker` and takes its answer over. False when Redis did not answer. */
   async #run(
     breaker: FleetBreaker,
-    command: keyof ScriptClient,
+    command: Exclude<keyof ScriptClient, 'bbRate'>,
     args: (string | number)[],
   ): Promise<boolean> {
     try {
@@ -426,7 +470,7 @@ const COMMANDS = {
   bbClose: 'close',
   bbOperate: 'operate',
   bbRead: 'operate',
-} as const satisfies Record<keyof ScriptClient, FleetVerdict['command']>;
+} as const satisfies Record<Exclude<keyof ScriptClient, 'bbRate'>, FleetVerdict['command']>;
 
 const OPERATOR_REASON: Record<string, string> = {
   closed: 'reset',

@@ -110,3 +110,45 @@ return write(ARGV[2], 0, 0, ARGV[3], '', ARGV[1], ARGV[5], ARGV[4], ARGV[6])
 export const READ = `${PRELUDE}
 return view('current')
 `;
+
+/**
+ * A shared rate limit: a requests bucket and a tokens bucket per limit, taken from together or
+ * not at all, refilled from Redis time. KEYS: the limit's hash. ARGV: rpm, tpm (0: not limited),
+ * requests to take (1, or -1 to give one back, 0 to only correct tokens), tokens to take
+ * (negative gives back), mode (`try`: take only if both suffice; `charge`: take regardless, a
+ * debt delays later calls). Returns `[admitted (1/0), ms until both suffice]`.
+ */
+export const RATE = `
+local key = KEYS[1]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local rpm = tonumber(ARGV[1])
+local tpm = tonumber(ARGV[2])
+local wantR = tonumber(ARGV[3])
+local wantT = tonumber(ARGV[4])
+local h = redis.call('HMGET', key, 'r', 't', 'at')
+local r = tonumber(h[1]) or rpm
+local tk = tonumber(h[2]) or tpm
+local at = tonumber(h[3]) or now
+local elapsed = math.max(0, now - at)
+r = math.min(rpm, r + elapsed * rpm / 60000)
+tk = math.min(tpm, tk + elapsed * tpm / 60000)
+local function waitFor(have, need, perMinute)
+  if perMinute <= 0 or need <= have then return 0 end
+  return math.ceil((need - have) * 60000 / perMinute)
+end
+local wait = 0
+if ARGV[5] == 'try' then
+  if rpm > 0 then wait = math.max(wait, waitFor(r, wantR, rpm)) end
+  if tpm > 0 then wait = math.max(wait, waitFor(tk, wantT, tpm)) end
+end
+local admitted = 0
+if wait == 0 then
+  admitted = 1
+  if rpm > 0 then r = math.min(rpm, r - wantR) end
+  if tpm > 0 then tk = math.min(tpm, tk - wantT) end
+end
+redis.call('HSET', key, 'r', r, 't', tk, 'at', now)
+redis.call('PEXPIRE', key, 120000)
+return {admitted, wait}
+`;

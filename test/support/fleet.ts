@@ -49,6 +49,8 @@ export interface FleetEngineOptions {
   readonly primaryURL?: string;
   readonly breaker?: Record<string, unknown>;
   readonly syncMs?: number;
+  /** A requests-per-minute limit on the primary deployment. */
+  readonly primaryRpm?: number;
 }
 
 /**
@@ -66,7 +68,25 @@ export function fleetEngine(t: TestContext, options: FleetEngineOptions): Breake
       spare: { baseURL: options.sim.url },
     },
     models: {
-      m: { deployments: [{ provider: 'sim', model: 'primary' }], fallbacks: ['backup'] },
+      m: {
+        deployments: [
+          {
+            provider: 'sim',
+            model: 'primary',
+            ...(options.primaryRpm !== undefined && { rpm: options.primaryRpm }),
+          },
+        ],
+        fallbacks: ['backup'],
+      },
+      limited: {
+        deployments: [
+          {
+            provider: 'sim',
+            model: 'primary',
+            ...(options.primaryRpm !== undefined && { rpm: options.primaryRpm }),
+          },
+        ],
+      },
       backup: { deployments: [{ provider: 'spare', model: 'backup' }] },
     },
     breaker: { trip: { consecutive: 3 }, openMs: 30_000, jitterRatio: 0, ...options.breaker },
