@@ -31,6 +31,7 @@ import {
 } from './handlers/ops.js';
 import { createLogger, logRequest, logTransition } from './log.js';
 import type { GatewayLogger } from './log.js';
+import { logStateStore } from './state-store-log.js';
 import { GatewayMetrics } from './metrics.js';
 import { HttpError, attemptsOf, codeOf, detailOf, sendError } from './respond.js';
 import { RequestIds } from './request-id.js';
@@ -139,6 +140,9 @@ class GatewayServer implements Gateway {
       models: this.engine.models,
       deployments: [...this.engine.deployments.values()],
       budgets: () => modelBudgets(this.engine),
+      ...(this.engine.stateStore !== undefined && {
+        stateStore: this.engine.stateStore.status.bind(this.engine.stateStore),
+      }),
     });
     this.#dashboard = new DashboardFeed({
       snapshot: () => dashboardSnapshot(this.engine),
@@ -227,6 +231,8 @@ class GatewayServer implements Gateway {
         this.#dashboard.poke();
       }),
     );
+    const store = this.engine.stateStore;
+    if (store !== undefined) this.#subscriptions.push(logStateStore(this.logger, store));
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {

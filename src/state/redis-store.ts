@@ -98,6 +98,8 @@ export class RedisBreakerStore implements FleetLink, RateLink {
   #reason: string | null = 'connecting';
   #mode: 'shared' | 'local' = 'local';
   #closed = false;
+  /** The URL's password, kept out of every reason this store reports. */
+  readonly #secret: string;
 
   constructor(options: RedisStoreOptions, deps: { clock: Clock; registry: BreakerRegistry }) {
     this.#opts = {
@@ -109,6 +111,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
     };
     this.replicaId =
       options.replicaId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.#secret = passwordOf(options.url);
     this.#clock = deps.clock;
     this.#registry = deps.registry;
     this.#channel = `${options.keyPrefix}transitions`;
@@ -457,7 +460,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
   }
 
   #goLocal(reason: string): void {
-    this.#reason = reason;
+    this.#reason = this.#secret === '' ? reason : reason.split(this.#secret).join('[redacted]');
     if (this.#mode === 'local') return;
     this.#mode = 'local';
     this.#statusEvents.emit(this.status());
@@ -489,4 +492,12 @@ function parseReply(reply: Reply): FleetView {
     holder: reply[5],
     nowMs: Number(reply[6]),
   };
+}
+
+function passwordOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
 }
