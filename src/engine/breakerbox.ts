@@ -84,7 +84,11 @@ export class Breakerbox {
       clock: this.#clock,
       ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
     });
-    this.#ledger = new CostLedger({ prices: config.pricing, clock: this.#clock });
+    this.#ledger = new CostLedger({
+      prices: config.pricing,
+      clock: this.#clock,
+      ...(this.#runtime.stateStore !== undefined && { shared: this.#runtime.stateStore.spend }),
+    });
     this.#cache = config.cache.enabled
       ? new ResponseCache({ ...config.cache, clock: this.#clock })
       : undefined;

@@ -20,6 +20,7 @@ import { FleetBreaker } from './fleet-breaker.js';
 import type { FleetLink, FleetView } from './fleet-breaker.js';
 import { CLAIM, CLOSE, OPERATE, RATE, READ, TRIP } from './scripts.js';
 import { SharedRateLimit } from './shared-rate-limit.js';
+import { FleetSpend } from './shared-spend.js';
 import type { RateLink } from './shared-rate-limit.js';
 
 /** How to reach Redis and how the fleet behaves. */
@@ -78,6 +79,8 @@ const OPERATOR_TTL_MS = 30 * 24 * 3_600_000;
 
 export class RedisBreakerStore implements FleetLink, RateLink {
   readonly replicaId: string;
+  /** Today's spend per model and client key, summed over the fleet (budgets hold fleet-wide). */
+  readonly spend: FleetSpend;
   readonly #opts: Required<Omit<RedisStoreOptions, 'replicaId'>>;
   readonly #clock: Clock;
   readonly #registry: BreakerRegistry;
@@ -127,6 +130,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
     };
     this.#client = new Redis(this.#opts.url, common);
     this.#sub = new Redis(this.#opts.url, { ...common, commandTimeout: undefined });
+    this.spend = new FleetSpend(this.#client, options.keyPrefix);
     for (const [name, lua, keys] of [
       ['bbTrip', TRIP, 2],
       ['bbClaim', CLAIM, 1],
@@ -433,6 +437,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
       if (results === null) throw new Error('Redis pipeline aborted');
       for (const [error] of results) if (error) throw error;
       this.#replicas = Math.max(1, Number(results[2]?.[1] ?? 1));
+      await this.spend.sync(new Date(nowEpoch).toISOString().slice(0, 10));
       this.#lastSyncAtEpochMs = nowEpoch;
       this.#goShared();
       const waiters = this.#syncWaiters;

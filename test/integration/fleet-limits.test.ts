@@ -70,3 +70,39 @@ describe('fleet: rate limits shared through Redis', () => {
     assert.equal(ok + refused, 80);
   });
 });
+
+describe('fleet: budgets shared through Redis', () => {
+  test('a usdPerDay budget holds across three replicas, not three times over', async (t) => {
+    const sim = await startSim(t);
+    const prefix = freshPrefix();
+    const fleet = ['a', 'b', 'c'].map((id) =>
+      fleetEngine(t, { prefix, replicaId: id, sim, budgetUsdPerDay: 0.2 }),
+    );
+    await Promise.all(fleet.map((e) => storeOf(e).whenShared()));
+    const ask = { model: 'budgeted', messages: [{ role: 'user' as const, content: 'hi' }] };
+    let served = 0;
+    let costOfOne = 0;
+    for (let i = 0; i < 60; i++) {
+      const bb = fleet[i % 3] as Breakerbox;
+      try {
+        const r = await bb.chat(ask);
+        costOfOne = r.breakerbox.costUsd ?? 0;
+        served++;
+      } catch (error) {
+        assert.equal((error as { code?: string }).code, 'budget_exceeded');
+      }
+      // Each replica sees the others' spend within one sync: the documented bound.
+      await Promise.all(fleet.map((e) => storeOf(e).synced()));
+    }
+    assert.ok(costOfOne > 0, 'the requests were priced');
+    const spent = fleet.reduce((sum, e) => sum + e.ledger.snapshot().total.costUsd, 0);
+    // One request may start while the total is just under the budget.
+    assert.ok(spent <= 0.2 + costOfOne + 1e-9, `spent ${spent} of 0.2 (one call: ${costOfOne})`);
+    assert.ok(spent >= 0.2, `spent only ${spent}`);
+    // Every replica refuses now, whichever served the spend.
+    for (const bb of fleet) {
+      await assert.rejects(bb.chat(ask), { code: 'budget_exceeded' });
+    }
+    assert.ok(served < 2 * Math.ceil(0.2 / costOfOne), `served ${served}`);
+  });
+});

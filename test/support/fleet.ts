@@ -51,6 +51,8 @@ export interface FleetEngineOptions {
   readonly syncMs?: number;
   /** A requests-per-minute limit on the primary deployment. */
   readonly primaryRpm?: number;
+  /** Adds model `budgeted` (the primary, priced at $1,000 per 1M tokens) with this daily budget. */
+  readonly budgetUsdPerDay?: number;
 }
 
 /**
@@ -78,6 +80,12 @@ export function fleetEngine(t: TestContext, options: FleetEngineOptions): Breake
         ],
         fallbacks: ['backup'],
       },
+      ...(options.budgetUsdPerDay !== undefined && {
+        budgeted: {
+          deployments: [{ provider: 'sim', model: 'primary' }],
+          budget: { usdPerDay: options.budgetUsdPerDay, onExceeded: 'refuse' as const },
+        },
+      }),
       limited: {
         deployments: [
           {
@@ -89,6 +97,9 @@ export function fleetEngine(t: TestContext, options: FleetEngineOptions): Breake
       },
       backup: { deployments: [{ provider: 'spare', model: 'backup' }] },
     },
+    ...(options.budgetUsdPerDay !== undefined && {
+      pricing: { budgeted: { input: 1000, output: 1000 } },
+    }),
     breaker: { trip: { consecutive: 3 }, openMs: 30_000, jitterRatio: 0, ...options.breaker },
     retry: { attempts: 0 },
     deadlineMs: 5000,
