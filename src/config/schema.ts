@@ -183,7 +183,10 @@ const cacheSchema = z.strictObject({
 
 const redisUrl = z
   .string()
-  .regex(/^rediss?:\/\/\S+$/, 'a Redis URL is redis://[user:password@]host:port[/db] (or rediss://)');
+  .regex(
+    /^rediss?:\/\/\S+$/,
+    'a Redis URL is redis://[user:password@]host:port[/db] (or rediss://)',
+  );
 
 /** Where breaker state lives: this process's memory, or Redis shared by a fleet of replicas. */
 const stateSchema = z.strictObject({

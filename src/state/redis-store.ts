@@ -46,6 +46,16 @@ export interface StateStoreStatus {
   readonly mode: 'shared' | 'local';
   /** Replicas that said they were alive within the last three syncs (this one included). */
   readonly replicas: number;
+  /**
+   * Every replica seen in the last minute, with how long ago it last synced (as of this replica's
+   * last sync). One that has not synced for three `syncMs` is out of step: gone, or cut off from
+   * Redis and running alone.
+   */
+  readonly fleet: readonly {
+    readonly replicaId: string;
+    readonly lastSeenMsAgo: number;
+    readonly inStep: boolean;
+  }[];
   /** Epoch ms of the last completed sync, or null before the first. */
   readonly lastSyncAtEpochMs: number | null;
   /** Why the replica runs on its own (a Redis error message, never the URL). */
@@ -97,6 +107,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
   #timer: NodeJS.Timeout | undefined;
   #syncing = false;
   #replicas = 1;
+  #fleet: StateStoreStatus['fleet'] = [];
   #lastSyncAtEpochMs: number | null = null;
   #reason: string | null = 'connecting';
   #mode: 'shared' | 'local' = 'local';
@@ -165,10 +176,16 @@ export class RedisBreakerStore implements FleetLink, RateLink {
     this.#timer.unref();
   }
 
-  /** Wraps a deployment's local breaker so the fleet decides its transitions. */
+  /**
+   * Wraps a deployment's local breaker so the fleet decides its transitions. One wrapper per
+   * breaker: models that share a deployment share its breaker, and so its wrapper.
+   */
   wrap(name: string, local: FleetBreaker['local']): FleetBreaker {
-    const breaker = new FleetBreaker(name, local, this);
-    this.#breakers.set(name, breaker);
+    let breaker = this.#breakers.get(name);
+    if (breaker?.local !== local) {
+      breaker = new FleetBreaker(name, local, this);
+      this.#breakers.set(name, breaker);
+    }
     return breaker;
   }
 
@@ -219,6 +236,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
       replicaId: this.replicaId,
       mode: this.#mode,
       replicas: this.#replicas,
+      fleet: this.#fleet,
       lastSyncAtEpochMs: this.#lastSyncAtEpochMs,
       reason: this.#reason,
     };
@@ -423,11 +441,11 @@ export class RedisBreakerStore implements FleetLink, RateLink {
     this.#syncing = true;
     try {
       const nowEpoch = this.#clock.epochMs();
-      const liveSince = nowEpoch - 3 * this.#opts.syncMs;
+      const forgetBefore = nowEpoch - 3 * this.#opts.syncMs - 60_000;
       const pipe = this.#client.pipeline();
       pipe.zadd(this.#replicasKey, nowEpoch, this.replicaId);
-      pipe.zremrangebyscore(this.#replicasKey, '-inf', liveSince - 60_000);
-      pipe.zcount(this.#replicasKey, liveSince, '+inf');
+      pipe.zremrangebyscore(this.#replicasKey, '-inf', forgetBefore);
+      pipe.zrange(this.#replicasKey, 0, -1, 'WITHSCORES');
       pipe.pexpire(this.#replicasKey, 10 * this.#opts.syncMs + 60_000);
       const names = [...this.#breakers.keys()];
       for (const name of names) {
@@ -436,7 +454,18 @@ export class RedisBreakerStore implements FleetLink, RateLink {
       const results = await pipe.exec();
       if (results === null) throw new Error('Redis pipeline aborted');
       for (const [error] of results) if (error) throw error;
-      this.#replicas = Math.max(1, Number(results[2]?.[1] ?? 1));
+      const seen = (results[2]?.[1] ?? []) as string[];
+      const fleet: { replicaId: string; lastSeenMsAgo: number; inStep: boolean }[] = [];
+      for (let i = 0; i + 1 < seen.length; i += 2) {
+        const lastSeenMsAgo = Math.max(0, nowEpoch - Number(seen[i + 1]));
+        fleet.push({
+          replicaId: seen[i] as string,
+          lastSeenMsAgo,
+          inStep: lastSeenMsAgo <= 3 * this.#opts.syncMs,
+        });
+      }
+      this.#fleet = fleet;
+      this.#replicas = Math.max(1, fleet.filter((r) => r.inStep).length);
       await this.spend.sync(new Date(nowEpoch).toISOString().slice(0, 10));
       this.#lastSyncAtEpochMs = nowEpoch;
       this.#goShared();

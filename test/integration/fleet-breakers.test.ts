@@ -60,6 +60,13 @@ describe('fleet: breaker state shared through Redis', () => {
     assert.deepEqual(await served(c, 2), ['spare/backup', 'spare/backup']);
     assert.equal(sim.calls('primary'), before, 'B and C never called the open primary');
     assert.equal(b.breakers.get(PRIMARY).state, 'open');
+    await storeOf(a).synced();
+    const seen = storeOf(a).status().fleet;
+    assert.deepEqual(seen.map((r) => [r.replicaId, r.inStep]).sort(), [
+      ['a', true],
+      ['b', true],
+      ['c', true],
+    ]);
   });
 
   test('with probes: 1, exactly one probe reaches the primary in the whole fleet', async (t) => {

@@ -49,6 +49,7 @@ export interface FleetEngineOptions {
   readonly primaryURL?: string;
   readonly breaker?: Record<string, unknown>;
   readonly syncMs?: number;
+  readonly commandTimeoutMs?: number;
   /** A requests-per-minute limit on the primary deployment. */
   readonly primaryRpm?: number;
   /** Adds model `budgeted` (the primary, priced at $1,000 per 1M tokens) with this daily budget. */
@@ -109,6 +110,8 @@ export function fleetEngine(t: TestContext, options: FleetEngineOptions): Breake
       keyPrefix: options.prefix,
       replicaId: options.replicaId,
       syncMs: options.syncMs ?? 200,
+      // Generous: a loaded CI machine must not push a replica out of step by slowness alone.
+      commandTimeoutMs: options.commandTimeoutMs ?? 2000,
     },
   } satisfies ConfigInput);
   t.after(() => bb.close());
@@ -125,7 +128,12 @@ export function nextTransition(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.dispose();
-      reject(new Error(`${deployment} did not become ${to} within ${ms} ms`));
+      const store = bb.stateStore?.status();
+      reject(
+        new Error(
+          `${deployment} did not become ${to} within ${ms} ms (${bb.breakers.get(deployment).state} here; store ${JSON.stringify(store)})`,
+        ),
+      );
     }, ms);
     const sub = bb.on('transition', (e) => {
       if (e.deployment !== deployment || e.to !== to) return;
