@@ -86,7 +86,7 @@ describe('fleet: budgets shared through Redis', () => {
       const bb = fleet[i % 3] as Breakerbox;
       try {
         const r = await bb.chat(ask);
-        costOfOne = r.breakerbox.costUsd ?? 0;
+        costOfOne = r.breakerbox.costUsd;
         served++;
       } catch (error) {
         assert.equal((error as { code?: string }).code, 'budget_exceeded');
