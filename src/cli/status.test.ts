@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gatewayBase, renderCircuits } from './status.js';
+import { gatewayBase, renderCircuits, renderFleet } from './status.js';
 import type { CircuitView } from './status.js';
 
 const totals = { calls: 10, successes: 4, failures: 6, rejections: 3 };
@@ -57,4 +57,26 @@ test('the window column appears when a circuit trips on a failure rate', () => {
   const text = renderCircuits(circuits, 0, false);
   assert.match(text, /window failures/);
   assert.match(text, /25% of 20/);
+});
+
+test('renderFleet says whether the replica is in step and lists every replica', () => {
+  const shared = renderFleet(
+    {
+      replicaId: 'a',
+      mode: 'shared',
+      fleet: [
+        { replicaId: 'a', lastSeenMsAgo: 120, inStep: true },
+        { replicaId: 'b', lastSeenMsAgo: 12_000, inStep: false },
+      ],
+    },
+    false,
+  );
+  assert.match(shared, /a is in step with Redis/);
+  assert.match(shared, /a \(this one\) +│ +120 ms ago │ yes/);
+  assert.match(shared, /b +│ +12\.0 s ago │ no/);
+  const alone = renderFleet(
+    { replicaId: 'a', mode: 'local', reason: 'connect ECONNREFUSED' },
+    false,
+  );
+  assert.match(alone, /a runs alone.*ECONNREFUSED/);
 });

@@ -129,6 +129,7 @@ export async function runStatus(options: StatusOptions, output: Output): Promise
     );
     return 1;
   }
+  const store = (body as { stateStore?: StateStoreView }).stateStore;
   if (options.json === true) {
     output.out(JSON.stringify(circuits, null, 2));
     return 0;
@@ -137,5 +138,36 @@ export async function runStatus(options: StatusOptions, output: Output): Promise
   output.out(renderCircuits(views, Date.now(), output.color));
   const open = views.filter((c) => c.state !== 'closed').length;
   output.out(`${views.length} circuits, ${open} not closed (${base})`);
+  if (store !== undefined) output.out(renderFleet(store, output.color));
   return 0;
+}
+
+/** The `stateStore` part of `/admin/circuits` on a replica of a fleet. */
+export interface StateStoreView {
+  readonly replicaId: string;
+  readonly mode: 'shared' | 'local';
+  readonly reason?: string | null;
+  readonly fleet?: readonly { replicaId: string; lastSeenMsAgo: number; inStep: boolean }[];
+}
+
+/** The fleet as the asked replica sees it: whether it is in step with Redis, and every replica. */
+export function renderFleet(store: StateStoreView, color: boolean): string {
+  const lines = [
+    store.mode === 'shared'
+      ? `fleet: ${store.replicaId} is in step with Redis (state shared)`
+      : `fleet: ${paint(color, 'red', `${store.replicaId} runs alone`)}: Redis unreachable (${store.reason ?? 'no reason given'})`,
+  ];
+  const fleet = store.fleet ?? [];
+  if (fleet.length > 0) {
+    const table = makeTable(['replica', 'last sync', 'in step'], ['left', 'right', 'left'], color);
+    for (const r of fleet) {
+      table.push([
+        r.replicaId === store.replicaId ? `${r.replicaId} (this one)` : r.replicaId,
+        `${duration(r.lastSeenMsAgo)} ago`,
+        r.inStep ? 'yes' : paint(color, 'red', 'no'),
+      ]);
+    }
+    lines.push(table.toString());
+  }
+  return lines.join('\n');
 }

@@ -66,3 +66,12 @@ export const DEFAULT_SERVER: Omit<ServerSettings, 'clientKeys' | 'adminKey'> = d
   maxConnections: 1024,
   maxBufferedBodyBytes: 64 * 1024 * 1024,
 });
+
+/** Built-in state settings: breaker state in this process's memory. */
+export const DEFAULT_STATE = {
+  store: 'memory',
+  url: 'redis://127.0.0.1:6379',
+  keyPrefix: 'bb:',
+  syncMs: 1000,
+  commandTimeoutMs: 250,
+} as const;

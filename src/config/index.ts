@@ -1,6 +1,6 @@
 export { parseConfig } from './parse.js';
 export { parseConfigText, loadConfigFile } from './load.js';
-export { redactConfig } from './redact.js';
+export { redactConfig, redactUrl } from './redact.js';
 export { isResolvedConfig } from './resolve.js';
 export { configSchema, STRATEGIES, LOG_LEVELS } from './schema.js';
 export type { ConfigInput, BreakerInput, RetryInput, ModelInput } from './schema.js';
@@ -29,6 +29,7 @@ export type {
   Strategy,
   ModelBudget,
   CacheSettings,
+  StateSettings,
   ServerSettings,
   CorsSettings,
   MetricsAuth,

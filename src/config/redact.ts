@@ -29,5 +29,19 @@ export function redactConfig(config: ResolvedConfig): ResolvedConfig {
     clientKeys: clientKeys.map((k) => ({ ...k, key: REDACTED })),
     ...(adminKey === undefined ? {} : { adminKey: REDACTED }),
   };
-  return deepFreeze({ ...config, providers, server });
+  const state = { ...config.state, url: redactUrl(config.state.url) };
+  return deepFreeze({ ...config, providers, server, state });
+}
+
+/** A URL with its password (and user) replaced, for logs and status pages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password === '' && u.username === '') return url;
+    if (u.password !== '') u.password = REDACTED;
+    else u.username = REDACTED;
+    return u.toString();
+  } catch {
+    return REDACTED;
+  }
 }

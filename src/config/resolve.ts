@@ -8,6 +8,7 @@ import { defaultKeyName } from './cross-check.js';
 import {
   DEFAULT_BREAKER,
   DEFAULT_CACHE,
+  DEFAULT_STATE,
   DEFAULT_DEADLINE_MS,
   DEFAULT_RETRY,
   DEFAULT_SERVER,
@@ -87,6 +88,7 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
     pricing,
     cache: { ...DEFAULT_CACHE, ...withoutUndefined(input.cache ?? {}) },
     server: resolveServer(input.server),
+    state: { ...DEFAULT_STATE, ...withoutUndefined(input.state ?? {}) },
   };
   resolvedConfigs.add(resolved);
   return deepFreeze(resolved);

@@ -181,6 +181,23 @@ const cacheSchema = z.strictObject({
   staleTtlMs: nonNegativeMs.optional(),
 });
 
+const redisUrl = z
+  .string()
+  .regex(
+    /^rediss?:\/\/\S+$/,
+    'a Redis URL is redis://[user:password@]host:port[/db] (or rediss://)',
+  );
+
+/** Where breaker state lives: this process's memory, or Redis shared by a fleet of replicas. */
+const stateSchema = z.strictObject({
+  store: z.enum(['memory', 'redis']).optional(),
+  url: redisUrl.optional(),
+  keyPrefix: name.optional(),
+  replicaId: name.optional(),
+  syncMs: positiveMs.min(50).optional(),
+  commandTimeoutMs: positiveMs.optional(),
+});
+
 /** USD per 1M tokens; 0 is a valid, explicit price (a free local model). */
 const priceSchema = z.strictObject({
   input: usd,
@@ -198,6 +215,7 @@ export const configSchema = z.strictObject({
   pricing: z.record(name, priceSchema).optional(),
   cache: cacheSchema.optional(),
   server: serverSchema.optional(),
+  state: stateSchema.optional(),
 });
 
 /** The configuration as written: what `createBreakerbox(config)` and the YAML file accept. */

@@ -242,6 +242,22 @@ export interface CorsSettings {
   readonly origins: readonly string[];
 }
 
+/** Where breaker state lives (docs/scaling.md). */
+export interface StateSettings {
+  /** `memory`: this process alone; `redis`: shared by every replica with the same `keyPrefix`. @default memory */
+  readonly store: 'memory' | 'redis';
+  /** @default redis://127.0.0.1:6379 */
+  readonly url: string;
+  /** Prefix of every key and channel: one fleet per prefix. @default bb: */
+  readonly keyPrefix: string;
+  /** This replica's name in the fleet. @default host:pid:random */
+  readonly replicaId?: string;
+  /** How often a replica re-reads the fleet's state and says it is alive, ms. @default 1000 */
+  readonly syncMs: number;
+  /** The longest a Redis command may take before the replica runs on its own, ms. @default 250 */
+  readonly commandTimeoutMs: number;
+}
+
 /** The whole configuration, validated, defaulted, resolved and frozen. */
 export interface ResolvedConfig {
   readonly providers: Readonly<Record<string, ResolvedProvider>>;
@@ -255,6 +271,7 @@ export interface ResolvedConfig {
   readonly pricing: Readonly<Record<string, ModelPrice>>;
   readonly cache: CacheSettings;
   readonly server: ServerSettings;
+  readonly state: StateSettings;
 }
 
 /** Options of `parseConfig`, `parseConfigText` and `loadConfigFile`. */

@@ -3,6 +3,7 @@ export type { ModelPrice, PriceTable, TokenUsage } from './prices.js';
 export { CostLedger } from './ledger.js';
 export type {
   CostLedgerOptions,
+  SharedSpend,
   CostEntry,
   CostRecord,
   UsageTotals,

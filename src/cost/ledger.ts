@@ -17,6 +17,21 @@ export interface CostLedgerOptions {
   readonly prices?: PriceTable;
   /** Source of wall time; days are UTC days of `clock.epochMs()`. */
   readonly clock: Clock;
+  /**
+   * Today's spend shared by a fleet (through Redis): budgets then hold across replicas. Lifetime
+   * totals stay per replica.
+   */
+  readonly shared?: SharedSpend;
+}
+
+/**
+ * Today's spend per model and per client key, summed over a fleet. `field` is `model:<name>` or
+ * `key:<name>`; `day` the UTC day (`YYYY-MM-DD`).
+ */
+export interface SharedSpend {
+  add(day: string, field: string, usd: number): void;
+  /** The fleet's spend as last seen (this replica's own adds included); undefined: not known. */
+  today(day: string, field: string): number | undefined;
 }
 
 /** One served call to account for. */
@@ -127,10 +142,12 @@ export class CostLedger {
   #day: number;
   #todayByModel = new Map<string, number>();
   #todayByKey = new Map<string, number>();
+  readonly #shared: SharedSpend | undefined;
 
   constructor(options: CostLedgerOptions) {
     this.#prices = options.prices ?? DEFAULT_PRICES;
     this.#clock = options.clock;
+    this.#shared = options.shared;
     this.#day = this.#currentDay();
   }
 
@@ -160,19 +177,34 @@ export class CostLedger {
     this.#rollover();
     addUsd(this.#todayByModel, entry.servedModel, cost);
     if (entry.clientKey !== undefined) addUsd(this.#todayByKey, entry.clientKey, cost);
+    const shared = this.#shared;
+    if (shared !== undefined && cost > 0) {
+      const day = this.#dayName();
+      shared.add(day, `model:${entry.servedModel}`, cost);
+      if (entry.clientKey !== undefined) shared.add(day, `key:${entry.clientKey}`, cost);
+    }
     return result;
   }
 
-  /** USD spent today (UTC) on calls served by `model`. */
+  /** USD spent today (UTC) on calls served by `model` (by the whole fleet when shared). */
   spentToday(model: string): number {
     this.#rollover();
-    return this.#todayByModel.get(model) ?? 0;
+    return this.#withFleet(`model:${model}`, this.#todayByModel.get(model) ?? 0);
   }
 
-  /** USD spent today (UTC) by the client key named `clientKey`. */
+  /** USD spent today (UTC) by the client key named `clientKey` (fleet-wide when shared). */
   spentTodayByKey(clientKey: string): number {
     this.#rollover();
-    return this.#todayByKey.get(clientKey) ?? 0;
+    return this.#withFleet(`key:${clientKey}`, this.#todayByKey.get(clientKey) ?? 0);
+  }
+
+  #withFleet(field: string, local: number): number {
+    const fleet = this.#shared?.today(this.#dayName(), field);
+    return fleet === undefined ? local : Math.max(local, fleet);
+  }
+
+  #dayName(): string {
+    return new Date(this.#day * MS_PER_DAY).toISOString().slice(0, 10);
   }
 
   /** `'exceeded'` once today's spend on `model` reaches `usdPerDay` (USD per UTC day). */

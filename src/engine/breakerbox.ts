@@ -84,7 +84,11 @@ export class Breakerbox {
       clock: this.#clock,
       ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
     });
-    this.#ledger = new CostLedger({ prices: config.pricing, clock: this.#clock });
+    this.#ledger = new CostLedger({
+      prices: config.pricing,
+      clock: this.#clock,
+      ...(this.#runtime.stateStore !== undefined && { shared: this.#runtime.stateStore.spend }),
+    });
     this.#cache = config.cache.enabled
       ? new ResponseCache({ ...config.cache, clock: this.#clock })
       : undefined;
@@ -152,6 +156,11 @@ export class Breakerbox {
   /** Breakers by deployment id, for the admin API. */
   get breakers(): Runtime['breakers'] {
     return this.#runtime.breakers;
+  }
+
+  /** Breaker state shared with a fleet through Redis; undefined with the memory store. */
+  get stateStore(): Runtime['stateStore'] {
+    return this.#runtime.stateStore;
   }
 
   /** The cost ledger (spend per model, deployment and client key). */
@@ -233,7 +242,10 @@ export class Breakerbox {
     if (this.#closed) return;
     this.#closed = true;
     for (const s of this.#subscriptions) s.dispose();
-    await Promise.all([...this.#runtime.upstreams.values()].map((u) => u.close()));
+    await Promise.all([
+      ...[...this.#runtime.upstreams.values()].map((u) => u.close()),
+      this.#runtime.stateStore?.close(),
+    ]);
   }
 
   /** The failover request shared by every route, less its `call`. */

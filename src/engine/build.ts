@@ -10,6 +10,7 @@ import type { AdmissionLimit, Deployment, ModelRoute } from '../router/index.js'
 import { createUpstream } from '../upstream/index.js';
 import type { Upstream } from '../upstream/index.js';
 import type { Dispatcher } from 'undici';
+import { RedisBreakerStore } from '../state/index.js';
 import { concurrencyLimit, rateLimit } from './limits.js';
 
 /** Seams for tests and embedding: every I/O dependency can be injected. */
@@ -25,12 +26,38 @@ export interface Runtime {
   readonly deployments: ReadonlyMap<string, Deployment>;
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly breakers: BreakerRegistry;
+  /** Breaker state shared through Redis (`state.store: redis`); undefined: this process alone. */
+  readonly stateStore: RedisBreakerStore | undefined;
 }
 
-function providerLimits(p: ResolvedProvider, clock: Clock): AdmissionLimit[] {
+/**
+ * A rpm/tpm limit: in this process's memory, or in Redis when a fleet shares state (`name` then
+ * identifies it across replicas).
+ */
+function rpmLimit(
+  name: string,
+  limits: { rpm?: number; tpm?: number },
+  clock: Clock,
+  store: RedisBreakerStore | undefined,
+): AdmissionLimit {
+  const { rpm, tpm } = limits;
+  if (store !== undefined) {
+    return store.rateLimit(name, {
+      ...(rpm !== undefined && { rpm }),
+      ...(tpm !== undefined && { tpm }),
+    });
+  }
+  return rateLimit(new RateLimiter({ rpm, tpm, clock }));
+}
+
+function providerLimits(
+  p: ResolvedProvider,
+  clock: Clock,
+  store: RedisBreakerStore | undefined,
+): AdmissionLimit[] {
   const limits: AdmissionLimit[] = [];
   if (p.rpm !== undefined || p.tpm !== undefined) {
-    limits.push(rateLimit(new RateLimiter({ rpm: p.rpm, tpm: p.tpm, clock })));
+    limits.push(rpmLimit(`provider:${p.name}`, p, clock, store));
   }
   if (p.maxConcurrent !== undefined) {
     limits.push(concurrencyLimit(new Bulkhead({ maxConcurrent: p.maxConcurrent, clock })));
@@ -38,10 +65,14 @@ function providerLimits(p: ResolvedProvider, clock: Clock): AdmissionLimit[] {
   return limits;
 }
 
-function deploymentLimits(d: ResolvedDeployment, clock: Clock): AdmissionLimit[] {
+function deploymentLimits(
+  d: ResolvedDeployment,
+  clock: Clock,
+  store: RedisBreakerStore | undefined,
+): AdmissionLimit[] {
   const limits: AdmissionLimit[] = [];
   if (d.rpm !== undefined || d.tpm !== undefined) {
-    limits.push(rateLimit(new RateLimiter({ rpm: d.rpm, tpm: d.tpm, clock })));
+    limits.push(rpmLimit(`deployment:${d.id}`, d, clock, store));
   }
   if (d.maxConcurrent !== undefined) {
     limits.push(concurrencyLimit(new Bulkhead({ maxConcurrent: d.maxConcurrent, clock })));
@@ -52,6 +83,21 @@ function deploymentLimits(d: ResolvedDeployment, clock: Clock): AdmissionLimit[]
 /** Builds the graph. Deployments with the same id (provider and upstream model) share one breaker. */
 export function buildRuntime(config: ResolvedConfig, deps: BuildDeps): Runtime {
   const { clock } = deps;
+  const breakers = new BreakerRegistry({ clock, maxBreakers: 100_000 });
+  const { state } = config;
+  const stateStore =
+    state.store === 'redis'
+      ? new RedisBreakerStore(
+          {
+            url: state.url,
+            keyPrefix: state.keyPrefix,
+            syncMs: state.syncMs,
+            commandTimeoutMs: state.commandTimeoutMs,
+            ...(state.replicaId !== undefined && { replicaId: state.replicaId }),
+          },
+          { clock, registry: breakers },
+        )
+      : undefined;
   const upstreams = new Map<string, Upstream>();
   const providerLimitMap = new Map<string, AdmissionLimit[]>();
   for (const p of Object.values(config.providers)) {
@@ -68,9 +114,13 @@ export function buildRuntime(config: ResolvedConfig, deps: BuildDeps): Runtime {
         clock,
       }),
     );
-    providerLimitMap.set(p.name, providerLimits(p, clock));
+    providerLimitMap.set(p.name, providerLimits(p, clock, stateStore));
   }
-  const breakers = new BreakerRegistry({ clock, maxBreakers: 100_000 });
+  // Configured deployments never leave the registry: a fleet breaker keeps its local one.
+  const breakerFor = (id: string, cfg: ResolvedDeployment['breaker']): Deployment['breaker'] => {
+    const local = breakers.get(id, cfg);
+    return stateStore === undefined ? local : stateStore.wrap(id, local);
+  };
   const deployments = new Map<string, Deployment>();
   const models = new Map<string, ModelRoute>();
   for (const m of Object.values(config.models)) {
@@ -86,8 +136,11 @@ export function buildRuntime(config: ResolvedConfig, deps: BuildDeps): Runtime {
         upstreamModel: d.model,
         weight: d.weight,
         upstream: upstreams.get(d.provider) as Upstream,
-        breaker: breakers.get(d.id, d.breaker),
-        limits: [...(providerLimitMap.get(d.provider) ?? []), ...deploymentLimits(d, clock)],
+        breaker: breakerFor(d.id, d.breaker),
+        limits: [
+          ...(providerLimitMap.get(d.provider) ?? []),
+          ...deploymentLimits(d, clock, stateStore),
+        ],
         timeouts: provider.timeouts,
         attemptTimeoutMs: d.attemptTimeoutMs,
         failoverOn: m.failoverOn,
@@ -107,5 +160,5 @@ export function buildRuntime(config: ResolvedConfig, deps: BuildDeps): Runtime {
       retryAttempts: m.retry.attempts,
     });
   }
-  return { models, deployments, upstreams, breakers };
+  return { models, deployments, upstreams, breakers, stateStore };
 }

@@ -2,6 +2,7 @@
  * Read-only views of the engine for the admin API, the metrics and the dashboard: circuits by
  * deployment id, and the dashboard's snapshot derived from `bb.stats()`.
  */
+import { FleetBreaker } from '../state/index.js';
 import { CircuitBreaker } from '../core/index.js';
 import type { Breakerbox } from '../engine/index.js';
 import type { Deployment } from '../router/index.js';
@@ -19,7 +20,11 @@ const FLOW_COUNT = 20;
  * runtime object is the core `CircuitBreaker`, checked here rather than assumed.
  */
 function circuitOfDeployment(d: Deployment): CircuitBreaker | undefined {
-  return d.breaker instanceof CircuitBreaker ? d.breaker : undefined;
+  const breaker = d.breaker;
+  if (breaker instanceof CircuitBreaker) return breaker;
+  // In a fleet, the replica's own breaker (what it decides with, and what an operator acts on:
+  // its transitions reach the fleet).
+  return breaker instanceof FleetBreaker ? breaker.local : undefined;
 }
 
 /** The circuit of deployment `name` (its id, `provider/model`), or undefined. */

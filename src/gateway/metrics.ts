@@ -22,7 +22,8 @@ import {
 } from './metrics-labels.js';
 import type { MetricsRequestEvent } from './metrics-labels.js';
 import { registerProcessMetrics } from './process-metrics.js';
-import { budgetGauges, circuitStateGauge } from './scrape-gauges.js';
+import { budgetGauges, circuitStateGauge, stateStoreGauges } from './scrape-gauges.js';
+import type { StateStoreReading } from './scrape-gauges.js';
 import type { ModelBudget } from './scrape-gauges.js';
 import type { ErrorSource } from './taxonomy.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
@@ -54,6 +55,8 @@ export interface GatewayMetricsOptions {
   readonly events: MetricsEvents;
   /** Every circuit's current state, read at scrape time: `[deployment, state]`. */
   readonly circuits: () => Iterable<readonly [string, string]>;
+  /** The fleet's state store, when breaker state is shared through Redis. */
+  readonly stateStore?: () => StateStoreReading;
   /**
    * The configured models. When given, their series start at 0 and any other model name is
    * labelled `other`, so label sets stay bounded whatever callers send. @default no bound
@@ -172,6 +175,7 @@ export class GatewayMetrics {
     registerProcessMetrics(this.registry);
     circuitStateGauge(this.registry, options.circuits);
     if (options.budgets !== undefined) budgetGauges(this.registry, options.budgets);
+    if (options.stateStore !== undefined) stateStoreGauges(this.registry, options.stateStore);
     this.#upstream = new UpstreamMetrics(this.registry, options.deployments);
     if (options.models !== undefined) this.#models = new Set(options.models);
     if (options.deployments !== undefined) {

@@ -60,3 +60,33 @@ export function budgetGauges(registry: Registry, budgets: () => Iterable<ModelBu
     },
   });
 }
+
+/** What the state-store gauges read: undefined when breaker state lives in this process only. */
+export interface StateStoreReading {
+  readonly mode: 'shared' | 'local';
+  readonly replicas: number;
+}
+
+/**
+ * `breakerbox_state_store_up` (1 while this replica is in step with the fleet through Redis, 0
+ * while it runs on its own) and `breakerbox_fleet_replicas` (replicas seen alive), when a state
+ * store is configured.
+ */
+export function stateStoreGauges(registry: Registry, read: () => StateStoreReading): void {
+  new Gauge({
+    name: 'breakerbox_state_store_up',
+    help: '1 while breaker state and limits are shared through Redis, 0 while this replica runs alone.',
+    registers: [registry],
+    collect() {
+      this.set(read().mode === 'shared' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'breakerbox_fleet_replicas',
+    help: 'Replicas of the fleet seen alive in Redis by this one (itself included).',
+    registers: [registry],
+    collect() {
+      this.set(read().replicas);
+    },
+  });
+}

@@ -32,6 +32,7 @@ import {
 import { LiveDashboard } from './live-dashboard.js';
 import { createLogger, logRequest, logTransition } from './log.js';
 import type { GatewayLogger } from './log.js';
+import { logStateStore } from './state-store-log.js';
 import { GatewayMetrics } from './metrics.js';
 import { HttpError, attemptsOf, codeOf, detailOf, sendError } from './respond.js';
 import { RequestIds } from './request-id.js';
@@ -141,6 +142,9 @@ class GatewayServer implements Gateway {
       models: this.engine.models,
       deployments: [...this.engine.deployments.values()],
       budgets: () => modelBudgets(this.engine),
+      ...(this.engine.stateStore !== undefined && {
+        stateStore: this.engine.stateStore.status.bind(this.engine.stateStore),
+      }),
     });
     this.#dashboard = new LiveDashboard(this.engine, options.dashboardIntervalMs ?? 1000);
     this.#ctx = {
@@ -225,6 +229,8 @@ class GatewayServer implements Gateway {
         logTransition(this.logger, t);
       }),
     );
+    const store = this.engine.stateStore;
+    if (store !== undefined) this.#subscriptions.push(logStateStore(this.logger, store));
   }
 
   /** Counts an answered error in the metrics and the dashboard's history. */

@@ -139,7 +139,8 @@ class FailoverRun<T> {
     for (let i = 0; i < this.#queue.length; i++) {
       const candidate = this.#queue[i] as Candidate;
       this.#checkAlive();
-      const admission = admit(candidate.deployment, this.#req.estimatedTokens);
+      let admission = admit(candidate.deployment, this.#req.estimatedTokens);
+      if (admission instanceof Promise) admission = await admission;
       if (!admission.admitted) {
         this.#skip(candidate, admission);
         continue;
@@ -287,7 +288,7 @@ class FailoverRun<T> {
       const pool = this.#retryPool();
       if (pool.length === 0) return undefined;
       if (!(await this.#backoff(retry.backoffMs(n)))) return undefined;
-      const next = this.#admitNow(pool);
+      const next = await this.#admitNow(pool);
       if (!next) return undefined;
       if (!retry.tryRetry()) {
         // Give the permit back untouched: this call is not going to happen.
@@ -317,10 +318,13 @@ class FailoverRun<T> {
   }
 
   /** The first of `pool` that admits a call now; those that do not are listed as skipped. */
-  #admitNow(pool: readonly Candidate[]): { candidate: Candidate; admission: Admitted } | undefined {
+  async #admitNow(
+    pool: readonly Candidate[],
+  ): Promise<{ candidate: Candidate; admission: Admitted } | undefined> {
     this.#checkAlive();
     for (const candidate of pool) {
-      const admission = admit(candidate.deployment, this.#req.estimatedTokens);
+      let admission = admit(candidate.deployment, this.#req.estimatedTokens);
+      if (admission instanceof Promise) admission = await admission;
       if (admission.admitted) return { candidate, admission };
       this.#skip(candidate, admission);
     }

@@ -25,8 +25,13 @@ export interface RouterPermit {
 
 /** A limit the router consults before calling: a token bucket or a bulkhead. */
 export interface AdmissionLimit {
-  /** Takes what one call needs, or says why not and for how long. */
-  tryAdmit(estimatedTokens: number): AdmissionDenied | AdmissionGranted;
+  /**
+   * Takes what one call needs, or says why not and for how long. A limit shared by a fleet
+   * answers with a promise (one Redis round trip); a local one answers at once.
+   */
+  tryAdmit(
+    estimatedTokens: number,
+  ): AdmissionDenied | AdmissionGranted | Promise<AdmissionDenied | AdmissionGranted>;
 }
 
 export interface AdmissionGranted {

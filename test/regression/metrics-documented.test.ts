@@ -27,6 +27,7 @@ function registered(): string[] {
     models: ['m'],
     deployments: [{ id: 'p/m', model: 'm' }],
     budgets: () => [],
+    stateStore: () => ({ mode: 'shared', replicas: 1 }),
   });
   const names = metrics.registry.getMetricsAsArray().map((m) => m.name);
   metrics.dispose();

@@ -25,6 +25,7 @@ import type {
   WouldTripEvent,
 } from './state.js';
 import {
+  adoptState,
   advanceTime,
   applyOperator,
   createBreakerState,
@@ -32,7 +33,7 @@ import {
   retryAfterMsAt,
   takePermit,
 } from './transitions.js';
-import type { OperatorTarget } from './transitions.js';
+import type { AdoptedState, OperatorTarget } from './transitions.js';
 
 /** Where a breaker's events go. A {@link BreakerRegistry} shares one sink across its breakers. */
 export interface BreakerEventSink {
@@ -331,6 +332,18 @@ export class CircuitBreaker implements Policy {
   /** Back to closed with trip counters, backoff and Retry-After floor cleared (totals kept). */
   reset(): void {
     this.#operate('closed');
+  }
+
+  /**
+   * Takes over a state decided elsewhere (another replica of a fleet sharing breaker state): a
+   * transition like any other, with the reason the deciding breaker gave. Times in `target` are
+   * on this breaker's clock. Returns true when the state changed.
+   */
+  adopt(target: AdoptedState): boolean {
+    const t = adoptState(this.#state, target);
+    if (t === null) return false;
+    this.#emitTransition(t, this.#clock.now());
+    return true;
   }
 
   #operate(target: OperatorTarget): void {

@@ -54,6 +54,7 @@ export type {
   WouldTripEvent,
 } from './state.js';
 export {
+  adoptState,
   advanceTime,
   applyOperator,
   createBreakerState,
@@ -62,7 +63,7 @@ export {
   retryAfterMsAt,
   takePermit,
 } from './transitions.js';
-export type { OperatorTarget, RecordEvent } from './transitions.js';
+export type { AdoptedState, OperatorTarget, RecordEvent } from './transitions.js';
 export { BREAKER_STATES, toSnapshot, restoreState } from './snapshot.js';
 export type { ClockReading } from './snapshot.js';
 export { CountWindow } from './windows/count-window.js';

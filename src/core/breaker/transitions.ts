@@ -386,3 +386,39 @@ export function applyOperator(state: BreakerState, target: OperatorTarget): Tran
   }
   return t;
 }
+
+/** A state decided elsewhere (another replica of a fleet) that this breaker takes over. */
+export interface AdoptedState {
+  /** `half-open` means: this breaker may send the probes. */
+  readonly state: BreakerStateName;
+  readonly reason: TransitionReason;
+  /** While `open`: monotonic ms (this breaker's clock) when admission may be asked for again. */
+  readonly openUntilMs: number;
+  /** Opens since the fleet's breaker last closed (drives the next backoff). */
+  readonly consecutiveOpens: number;
+}
+
+/**
+ * Takes over a state decided elsewhere: the breaker enters it as if it had decided it (a new
+ * generation, so permits handed out before change nothing). Returns null when the breaker is
+ * already there: an `open` whose deadline is already at least as late, or the same other state.
+ */
+export function adoptState(state: BreakerState, target: AdoptedState): Transition | null {
+  if (state.state === target.state) {
+    if (target.state !== 'open') return null;
+    if (state.openUntilMs >= target.openUntilMs) return null;
+    state.openUntilMs = target.openUntilMs;
+    state.consecutiveOpens = Math.max(state.consecutiveOpens, target.consecutiveOpens);
+    return null;
+  }
+  const t = enter(state, target.state, target.reason);
+  state.consecutiveFailures = 0;
+  state.consecutiveOpens = target.consecutiveOpens;
+  if (target.state === 'open') state.openUntilMs = target.openUntilMs;
+  if (target.state === 'closed') {
+    state.consecutiveOpens = 0;
+    state.retryAfterUntilMs = -Infinity;
+  }
+  if (target.state !== 'metrics-only') state.window?.reset();
+  return t;
+}

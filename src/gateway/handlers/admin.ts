@@ -15,7 +15,14 @@ import type { CircuitAction } from '../routes.js';
 export function handleCircuits(ctx: GatewayContext, ex: Exchange): void {
   ctx.access.admin(ex.req);
   const circuits = circuitSnapshots(ctx.engine);
-  sendJson(ex.res, 200, JSON.stringify({ object: 'list', data: circuits }), ex.baseHeaders());
+  // In a fleet, whether these states are the fleet's (shared) or this replica's alone (local).
+  const stateStore = ctx.engine.stateStore?.status();
+  sendJson(
+    ex.res,
+    200,
+    JSON.stringify({ object: 'list', data: circuits, ...(stateStore && { stateStore }) }),
+    ex.baseHeaders(),
+  );
 }
 
 /** `POST /admin/circuits/{name}/{action}`. @throws HttpError 404 for an unknown circuit */

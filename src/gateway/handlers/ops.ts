@@ -52,7 +52,15 @@ export function handleReady(ctx: GatewayContext, ex: Exchange): void {
     return;
   }
   const models = modelReadiness(ctx.engine);
-  sendJson(ex.res, 200, JSON.stringify({ status: 'ready', models }), ex.baseHeaders());
+  // A replica running without Redis still serves (on its own breakers and its share of the
+  // limits): ready, and it says so.
+  const stateStore = ctx.engine.stateStore?.status();
+  sendJson(
+    ex.res,
+    200,
+    JSON.stringify({ status: 'ready', models, ...(stateStore && { stateStore }) }),
+    ex.baseHeaders(),
+  );
 }
 
 /**
