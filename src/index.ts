@@ -82,6 +82,7 @@ export {
   UpstreamError,
   UpstreamRejectedError,
   AllCandidatesFailedError,
+  ResponseStateUnavailableError,
   BudgetExceededError,
   ConfigError,
   InvalidRequestError,

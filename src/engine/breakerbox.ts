@@ -14,10 +14,11 @@ import type { Candidate, Deployment, FailoverRequest, ModelRoute } from '../rout
 import { StatsCollector } from '../telemetry/index.js';
 import type { Dispatcher } from 'undici';
 import { Accounting, describe } from './accounting.js';
-import type { BreakerboxEvents } from './accounting.js';
+import type { BreakerboxEvents, RequestEvent } from './accounting.js';
 import { buildRuntime } from './build.js';
 import type { Runtime } from './build.js';
 import { ChatStream } from './chat-stream.js';
+import type { StreamEnd } from './chat-stream.js';
 import { createFetch } from './fetch.js';
 import type { BreakerboxMeta } from './meta.js';
 import type {
@@ -37,9 +38,15 @@ import type { RescueContext, UnaryResult } from './rescue.js';
 import { openStream } from './stream-call.js';
 import type { OpenedStream } from './stream-call.js';
 import { callJson, upstreamRequest, usageOf } from './upstream-calls.js';
-import type { JsonBody, JsonResponse } from './upstream-calls.js';
-import { estimatePromptTokens, validateChatBody, validateEmbeddingsBody } from './validate.js';
-import type { ChatBody, EmbeddingsBody } from './validate.js';
+import type { JsonResponse } from './upstream-calls.js';
+import { validateChatBody, validateEmbeddingsBody } from './validate.js';
+import type { ChatBody } from './validate.js';
+import { pinFor } from './pin.js';
+import type { Pin } from './pin.js';
+import { ResponsesStream } from './responses-stream.js';
+import { encodeJsonIds, estimateTokens, streamBody, streamHooks, validateBody } from './routes-body.js';
+import type { AnyBody, Route, StreamRoute } from './routes-body.js';
+import type { ResponsesBody } from './text-apis.js';
 
 /** Seams for embedding and tests. */
 export interface BreakerboxDeps {
@@ -52,8 +59,6 @@ export interface BreakerboxDeps {
   /** Environment for `${VAR}` in the config. @default process.env */
   readonly env?: Record<string, string | undefined>;
 }
-
-type Route = 'chat' | 'embeddings';
 
 /** The engine. Build it with {@link createBreakerbox}. */
 export class Breakerbox {
@@ -186,8 +191,31 @@ export class Breakerbox {
    * (not re-serialised) and the meta apart, for `bb.fetch`, the gateway and the batch runner.
    */
   async relay(route: Route, request: unknown, options: CallOptions = {}): Promise<UnaryResult> {
-    const body = route === 'chat' ? validateChatBody(request) : validateEmbeddingsBody(request);
-    return this.#unary(route, body, options);
+    return this.#unary(route, validateBody(route, request), options);
+  }
+
+  /**
+   * Opens a Responses (`route: 'responses'`) or legacy completions stream, like
+   * {@link openStream}: resolves once the first content event exists. A stateful Responses
+   * request is pinned to the deployment holding its state (see `docs/gateway.md`).
+   * @throws as {@link openStream}, and ResponseStateUnavailableError for a pinned request
+   */
+  async openRouteStream(
+    route: 'responses',
+    request: unknown,
+    options?: CallOptions,
+  ): Promise<ResponsesStream>;
+  async openRouteStream(
+    route: 'completions',
+    request: unknown,
+    options?: CallOptions,
+  ): Promise<ChatStream>;
+  async openRouteStream(
+    route: 'responses' | 'completions',
+    request: unknown,
+    options: CallOptions = {},
+  ): Promise<ResponsesStream | ChatStream> {
+    return this.#openStream(route, validateBody(route, request) as AnyBody & ChatBody, options);
   }
 
   /**
@@ -195,7 +223,7 @@ export class Breakerbox {
    * it fails over and surfaces here as a rejection, never mid-stream.
    */
   async openStream(request: AnyChatRequest, options: CallOptions = {}): Promise<ChatStream> {
-    return this.#openStream(validateChatBody(request), options);
+    return this.#openStream('chat', validateChatBody(request), options) as Promise<ChatStream>;
   }
 
   /**
@@ -240,23 +268,29 @@ export class Breakerbox {
   #failover(req: {
     readonly kind: Route;
     readonly route: ModelRoute;
-    readonly body: ChatBody | EmbeddingsBody;
+    readonly body: AnyBody;
     readonly options: CallOptions;
     readonly deadline: FailoverRequest<unknown>['deadline'];
     readonly requestId: string;
-  }): Omit<FailoverRequest<unknown>, 'call'> {
+  }): Omit<FailoverRequest<unknown>, 'call'> & { readonly pin: Pin | undefined } {
     const { kind, route, body, options, deadline, requestId } = req;
     const lookup = (name: string): ModelRoute | undefined => this.#runtime.models.get(name);
     const contextPlan: Candidate[] =
       kind === 'chat' ? planContextFallbacks(route, lookup, this.#random) : [];
+    const plan = planCandidates(route, kind === 'embeddings' ? kind : 'chat', lookup, this.#random);
+    const pin =
+      kind === 'responses'
+        ? pinFor(body as ResponsesBody, route, plan, this.#runtime.deployments)
+        : undefined;
     return {
+      pin,
       model: route,
-      plan: planCandidates(route, kind, lookup, this.#random),
-      contextPlan,
+      plan: pin?.plan ?? plan,
+      contextPlan: pin ? [] : contextPlan,
       clock: this.#clock,
       callerSignal: options.signal,
       deadline,
-      estimatedTokens: estimateTokens(body),
+      estimatedTokens: estimateTokens(kind, body),
       retry: retryControl(route, this.config, this.#retryBudget, this.#random),
       onAttempt: (a) => {
         this.#accounting.attempt(a, requestId);
@@ -264,27 +298,28 @@ export class Breakerbox {
     };
   }
 
-  async #unary(
-    kind: Route,
-    body: ChatBody | EmbeddingsBody,
-    options: CallOptions,
-  ): Promise<UnaryResult> {
+  async #unary(kind: Route, body: AnyBody, options: CallOptions): Promise<UnaryResult> {
     const startedMs = this.#clock.now();
     const requestId = options.requestId ?? newRequestId();
     const choice = chooseRoute(body.model, this.#runtime.models, this.config, this.#ledger);
-    const key = kind === 'chat' && this.#cache ? cacheKey(body) : undefined;
+    const key = kind === 'chat' && this.#cache ? cacheKey(body as ChatBody) : undefined;
     const rescueReq = { kind, model: body.model, key, requestId, startedMs };
     const hit = key !== undefined ? this.#cache?.get(key) : undefined;
     if (hit?.fresh === true) return fromCache(this.#rescue, rescueReq, hit, []);
     const deadline = openDeadline(this.config.deadlineMs, options, this.#clock);
     this.#retryBudget.recordRequest();
     let win;
+    let pin: Pin | undefined;
     try {
+      const failover = this.#failover({ kind, route: choice.route, body, options, deadline, requestId });
+      pin = failover.pin;
+      const sent = pin?.body ?? body;
       win = await runFailover<JsonResponse>({
-        ...this.#failover({ kind, route: choice.route, body, options, deadline, requestId }),
-        call: (d, attempt) => callJson(d, kind, upstreamRequest(d, body, attempt, requestId)),
+        ...failover,
+        call: (d, attempt) => callJson(d, kind, upstreamRequest(d, sent, attempt, requestId)),
       });
-    } catch (error) {
+    } catch (thrown) {
+      const error = pin ? pin.explain(thrown) : thrown;
       const rescued = rescue(this.#rescue, rescueReq, error);
       if (rescued) return rescued;
       this.#accounting.failed({
@@ -318,27 +353,29 @@ export class Breakerbox {
       outcome: { type: 'success' },
     });
     if (key !== undefined) this.#cache?.set(key, win.value.body, win.value.text);
-    return { body: win.value.body, text: win.value.text, meta: report.meta, report };
+    const value =
+      kind === 'responses' ? encodeJsonIds(win.value, win.candidate.deployment.id) : win.value;
+    return { body: value.body, text: value.text, meta: report.meta, report };
   }
 
-  async #openStream(body: ChatBody, options: CallOptions): Promise<ChatStream> {
+  async #openStream(
+    kind: StreamRoute,
+    body: AnyBody,
+    options: CallOptions,
+  ): Promise<ChatStream | ResponsesStream> {
     const startedMs = this.#clock.now();
     const requestId = options.requestId ?? newRequestId();
     const choice = chooseRoute(body.model, this.#runtime.models, this.config, this.#ledger);
-    const upstreamBody = withUsage(body);
     const deadline = openDeadline(this.config.deadlineMs, options, this.#clock);
     this.#retryBudget.recordRequest();
     let win;
+    let pin: Pin | undefined;
     try {
+      const failover = this.#failover({ kind, route: choice.route, body, options, deadline, requestId });
+      pin = failover.pin;
+      const upstreamBody = streamBody(kind, pin?.body ?? body);
       win = await runFailover<OpenedStream>({
-        ...this.#failover({
-          kind: 'chat',
-          route: choice.route,
-          body,
-          options,
-          deadline,
-          requestId,
-        }),
+        ...failover,
         call: (d, attempt) =>
           openStream({
             deployment: d,
@@ -347,9 +384,11 @@ export class Breakerbox {
             callerSignal: options.signal,
             clock: this.#clock,
             attemptMs: attempt.attemptMs,
+            ...streamHooks(kind, d),
           }),
       });
-    } catch (error) {
+    } catch (thrown) {
+      const error = pin ? pin.explain(thrown) : thrown;
       this.#accounting.failed({
         route: 'stream',
         requestedModel: body.model,
@@ -376,11 +415,7 @@ export class Breakerbox {
       ttftMs,
     };
     const settled = win;
-    return new ChatStream({
-      opened: win.value,
-      meta: describe(answer),
-      callerWantsUsage: body.stream_options?.include_usage === true,
-      onEnd: (end) => {
+    const onEnd = (end: StreamEnd): RequestEvent => {
         const usage = {
           promptTokens: end.promptTokens,
           completionTokens: end.completionTokens,
@@ -397,26 +432,20 @@ export class Breakerbox {
           usage,
           outcome: end.outcome,
         });
-      },
+    };
+    const meta = describe(answer);
+    if (kind === 'responses') {
+      const deploymentId = win.candidate.deployment.id;
+      return new ResponsesStream({ opened: win.value, meta, deploymentId, onEnd });
+    }
+    const streamOptions = (body as ChatBody).stream_options;
+    return new ChatStream({
+      opened: win.value,
+      meta,
+      callerWantsUsage: streamOptions?.include_usage === true,
+      onEnd,
     });
   }
-}
-
-/** Asks for usage on the caller's behalf so spend is known; the chunk is hidden if unasked. */
-function withUsage(body: ChatBody): JsonBody {
-  return { ...body, stream: true, stream_options: { ...body.stream_options, include_usage: true } };
-}
-
-/** Prompt estimate plus the completion cap, for token-per-minute limits. */
-function estimateTokens(body: ChatBody | EmbeddingsBody): number {
-  if ('messages' in body && Array.isArray(body.messages)) {
-    const chat = body as ChatBody;
-    const cap = chat.max_completion_tokens ?? chat.max_tokens ?? 256;
-    return estimatePromptTokens(chat.messages) + Math.min(cap, 4096);
-  }
-  const input = (body as EmbeddingsBody).input;
-  const text = typeof input === 'string' ? input : JSON.stringify(input);
-  return Math.ceil(text.length / 4);
 }
 
 /**

@@ -40,6 +40,9 @@ import { errorSource } from './taxonomy.js';
 import { resolveSettings } from './settings.js';
 import type { GatewaySettings } from './settings.js';
 
+/** The routes that call a model (their errors carry what was attempted). */
+const MODEL_ROUTES: ReadonlySet<string> = new Set(['chat', 'embeddings', 'responses', 'completions']);
+
 /** Options of {@link startGateway}. Anything left out comes from `engine.config.server`. */
 export interface GatewayOptions {
   /** The engine to serve. The gateway does not close it (the caller, or the signal handler, does). */
@@ -273,6 +276,8 @@ class GatewayServer implements Gateway {
     switch (route.id) {
       case 'chat':
       case 'embeddings':
+      case 'responses':
+      case 'completions':
         ex.endInFlight = this.metrics.requestStarted();
         await handleModelCall(ctx, ex, { id: route.id });
         break;
@@ -318,7 +323,7 @@ class GatewayServer implements Gateway {
       return;
     }
     const headers = ex.baseHeaders();
-    if (ex.route === 'chat' || ex.route === 'embeddings') {
+    if (MODEL_ROUTES.has(ex.route)) {
       // What the request tried comes from the error it failed with, not from an engine event.
       ex.errorAttempts = attemptsOf(thrown);
       ex.errorDetail = detailOf(thrown);
