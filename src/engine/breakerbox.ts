@@ -4,7 +4,7 @@
  * router's failover over the plan, settle the winner's permit, account for it.
  */
 import { RetryBudget, systemClock } from '../core/index.js';
-import type { Clock, Disposable, Outcome } from '../core/index.js';
+import type { Clock, Disposable } from '../core/index.js';
 import { parseConfig } from '../config/index.js';
 import type { ConfigInput, ResolvedConfig } from '../config/index.js';
 import { CostLedger } from '../cost/index.js';
@@ -13,12 +13,11 @@ import { planCandidates, planContextFallbacks, runFailover } from '../router/ind
 import type { Candidate, Deployment, FailoverRequest, ModelRoute } from '../router/index.js';
 import { StatsCollector } from '../telemetry/index.js';
 import type { Dispatcher } from 'undici';
-import { Accounting, describe } from './accounting.js';
-import type { BreakerboxEvents, RequestEvent } from './accounting.js';
+import { Accounting } from './accounting.js';
+import type { BreakerboxEvents } from './accounting.js';
 import { buildRuntime } from './build.js';
 import type { Runtime } from './build.js';
-import { ChatStream } from './chat-stream.js';
-import type { StreamEnd } from './chat-stream.js';
+import type { ChatStream } from './chat-stream.js';
 import { createFetch } from './fetch.js';
 import type { BreakerboxMeta } from './meta.js';
 import type {
@@ -43,10 +42,16 @@ import { validateChatBody, validateEmbeddingsBody } from './validate.js';
 import type { ChatBody } from './validate.js';
 import { pinFor } from './pin.js';
 import type { Pin } from './pin.js';
-import { ResponsesStream } from './responses-stream.js';
-import { encodeJsonIds, estimateTokens, streamBody, streamHooks, validateBody } from './routes-body.js';
+import type { ResponsesStream } from './responses-stream.js';
+import { wrapStream } from './stream-wrap.js';
+import {
+  encodeJsonIds,
+  estimateTokens,
+  streamBody,
+  streamHooks,
+  validateBody,
+} from './routes-body.js';
 import type { AnyBody, Route, StreamRoute } from './routes-body.js';
-import type { ResponsesBody } from './text-apis.js';
 
 /** Seams for embedding and tests. */
 export interface BreakerboxDeps {
@@ -215,7 +220,7 @@ export class Breakerbox {
     request: unknown,
     options: CallOptions = {},
   ): Promise<ResponsesStream | ChatStream> {
-    return this.#openStream(route, validateBody(route, request) as AnyBody & ChatBody, options);
+    return this.#openStream(route, validateBody(route, request), options);
   }
 
   /**
@@ -279,9 +284,7 @@ export class Breakerbox {
       kind === 'chat' ? planContextFallbacks(route, lookup, this.#random) : [];
     const plan = planCandidates(route, kind === 'embeddings' ? kind : 'chat', lookup, this.#random);
     const pin =
-      kind === 'responses'
-        ? pinFor(body as ResponsesBody, route, plan, this.#runtime.deployments)
-        : undefined;
+      kind === 'responses' ? pinFor(body, route, plan, this.#runtime.deployments) : undefined;
     return {
       pin,
       model: route,
@@ -302,7 +305,7 @@ export class Breakerbox {
     const startedMs = this.#clock.now();
     const requestId = options.requestId ?? newRequestId();
     const choice = chooseRoute(body.model, this.#runtime.models, this.config, this.#ledger);
-    const key = kind === 'chat' && this.#cache ? cacheKey(body as ChatBody) : undefined;
+    const key = kind === 'chat' && this.#cache ? cacheKey(body) : undefined;
     const rescueReq = { kind, model: body.model, key, requestId, startedMs };
     const hit = key !== undefined ? this.#cache?.get(key) : undefined;
     if (hit?.fresh === true) return fromCache(this.#rescue, rescueReq, hit, []);
@@ -311,7 +314,14 @@ export class Breakerbox {
     let win;
     let pin: Pin | undefined;
     try {
-      const failover = this.#failover({ kind, route: choice.route, body, options, deadline, requestId });
+      const failover = this.#failover({
+        kind,
+        route: choice.route,
+        body,
+        options,
+        deadline,
+        requestId,
+      });
       pin = failover.pin;
       const sent = pin?.body ?? body;
       win = await runFailover<JsonResponse>({
@@ -371,7 +381,14 @@ export class Breakerbox {
     let win;
     let pin: Pin | undefined;
     try {
-      const failover = this.#failover({ kind, route: choice.route, body, options, deadline, requestId });
+      const failover = this.#failover({
+        kind,
+        route: choice.route,
+        body,
+        options,
+        deadline,
+        requestId,
+      });
       pin = failover.pin;
       const upstreamBody = streamBody(kind, pin?.body ?? body);
       win = await runFailover<OpenedStream>({
@@ -402,48 +419,24 @@ export class Breakerbox {
       deadline.dispose();
     }
     const ttftMs = this.#clock.now() - startedMs;
-    const answer = {
-      route: 'stream' as const,
-      requestedModel: body.model,
+    return wrapStream({
+      kind,
       win,
-      requestId,
-      durationMs: ttftMs,
-      // A stream's attempt is timed to its first content: its length is the model's answer.
-      attemptMs: win.attemptMs,
-      budgetFallback: choice.fallback,
-      clientKey: options.clientKey,
-      ttftMs,
-    };
-    const settled = win;
-    const onEnd = (end: StreamEnd): RequestEvent => {
-        const usage = {
-          promptTokens: end.promptTokens,
-          completionTokens: end.completionTokens,
-          ...(end.cachedPromptTokens > 0 && { cachedPromptTokens: end.cachedPromptTokens }),
-        };
-        const outcome: Outcome =
-          end.outcome.type === 'success'
-            ? { type: 'success', durationMs: win.attemptMs }
-            : end.outcome;
-        settled.settle(outcome, usage.promptTokens + usage.completionTokens);
-        return this.#accounting.answered({
-          ...answer,
-          durationMs: this.#clock.now() - startedMs,
-          usage,
-          outcome: end.outcome,
-        });
-    };
-    const meta = describe(answer);
-    if (kind === 'responses') {
-      const deploymentId = win.candidate.deployment.id;
-      return new ResponsesStream({ opened: win.value, meta, deploymentId, onEnd });
-    }
-    const streamOptions = (body as ChatBody).stream_options;
-    return new ChatStream({
-      opened: win.value,
-      meta,
-      callerWantsUsage: streamOptions?.include_usage === true,
-      onEnd,
+      answer: {
+        route: 'stream',
+        requestedModel: body.model,
+        requestId,
+        durationMs: ttftMs,
+        // A stream's attempt is timed to its first content: its length is the model's answer.
+        attemptMs: win.attemptMs,
+        budgetFallback: choice.fallback,
+        clientKey: options.clientKey,
+        ttftMs,
+      },
+      callerWantsUsage: (body as ChatBody).stream_options?.include_usage === true,
+      startedMs,
+      clock: this.#clock,
+      accounting: this.#accounting,
     });
   }
 }

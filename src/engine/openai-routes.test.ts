@@ -45,7 +45,10 @@ test('one table: paths relative to the API base, methods, model ids decoded', ()
     kind: 'match',
     route: { id: 'responses' },
   });
-  assert.deepEqual(resolveOpenAIRoute('GET', '/responses'), { kind: 'wrong-method', allow: 'POST' });
+  assert.deepEqual(resolveOpenAIRoute('GET', '/responses'), {
+    kind: 'wrong-method',
+    allow: 'POST',
+  });
   assert.deepEqual(resolveOpenAIRoute('POST', '/moderations'), { kind: 'not-found' });
 });
 

@@ -17,7 +17,8 @@ import type { CallOptions } from './request-context.js';
 import type { UnaryResult } from './rescue.js';
 
 /** Every OpenAI route. */
-export type OpenAIRouteId = 'chat' | 'embeddings' | 'responses' | 'completions' | 'models' | 'model';
+export type OpenAIRouteId =
+  'chat' | 'embeddings' | 'responses' | 'completions' | 'models' | 'model';
 
 /** A matched OpenAI route; `name` is the model id of `/models/{id}`, decoded. */
 export interface OpenAIRoute {

@@ -73,8 +73,9 @@ test('stateful Responses requests are told from stateless ones', () => {
 });
 
 test('request validation names the field', () => {
-  const bad = (f: () => unknown, param: string) =>
+  const bad = (f: () => unknown, param: string): void => {
     assert.throws(f, (e: { param?: string }) => e.param === param);
+  };
   bad(() => validateResponsesBody({ model: 'm', input: 3 }), 'input');
   bad(() => validateResponsesBody({ model: 'm', previous_response_id: 1 }), 'previous_response_id');
   bad(() => validateResponsesBody({ model: 'm', max_output_tokens: 0 }), 'max_output_tokens');

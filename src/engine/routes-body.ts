@@ -81,7 +81,7 @@ export function estimateTokens(route: Route, body: AnyBody): number {
     }
     case 'responses':
     case 'completions':
-      return estimateTextTokens(body as ResponsesBody | CompletionsBody);
+      return estimateTextTokens(body);
   }
 }
 

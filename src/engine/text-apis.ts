@@ -79,7 +79,8 @@ export function validateCompletionsBody(body: unknown): CompletionsBody {
       (prompt.every((p) => typeof p === 'string') ||
         prompt.every((p) => typeof p === 'number') ||
         prompt.every((p) => Array.isArray(p))));
-  if (!ok) fail("'prompt' must be a non-empty string, an array of strings, or token arrays", 'prompt');
+  if (!ok)
+    fail("'prompt' must be a non-empty string, an array of strings, or token arrays", 'prompt');
   const so = b.stream_options;
   if (so !== undefined && so !== null) {
     if (!isObject(so)) fail("'stream_options' must be an object", 'stream_options');

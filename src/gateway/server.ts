@@ -41,7 +41,12 @@ import { resolveSettings } from './settings.js';
 import type { GatewaySettings } from './settings.js';
 
 /** The routes that call a model (their errors carry what was attempted). */
-const MODEL_ROUTES: ReadonlySet<string> = new Set(['chat', 'embeddings', 'responses', 'completions']);
+const MODEL_ROUTES: ReadonlySet<string> = new Set([
+  'chat',
+  'embeddings',
+  'responses',
+  'completions',
+]);
 
 /** Options of {@link startGateway}. Anything left out comes from `engine.config.server`. */
 export interface GatewayOptions {

@@ -76,7 +76,11 @@ function itemId(meta: TextMeta): string {
 }
 
 /** The `response` JSON body. */
-export function responseBody(request: ResponsesRequest, answer: ChatAnswer, meta: TextMeta): string {
+export function responseBody(
+  request: ResponsesRequest,
+  answer: ChatAnswer,
+  meta: TextMeta,
+): string {
   return JSON.stringify(responseObject(request, meta, answer));
 }
 
@@ -153,14 +157,23 @@ function completionUsage(promptTokens: number, completionTokens: number): object
 }
 
 /** The `text_completion` JSON body. */
-export function textCompletionBody(request: ChatRequest, answer: ChatAnswer, meta: TextMeta): string {
+export function textCompletionBody(
+  request: ChatRequest,
+  answer: ChatAnswer,
+  meta: TextMeta,
+): string {
   return JSON.stringify({
     id: meta.id,
     object: 'text_completion',
     created: meta.createdS,
     model: request.model,
     choices: [
-      { text: answer.tokens.join(''), index: 0, logprobs: null, finish_reason: answer.finishReason },
+      {
+        text: answer.tokens.join(''),
+        index: 0,
+        logprobs: null,
+        finish_reason: answer.finishReason,
+      },
     ],
     usage: completionUsage(request.promptTokens, answer.completionTokens),
   });

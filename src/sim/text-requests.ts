@@ -97,7 +97,7 @@ export function parseCompletionsRequest(body: Json, model: string): ChatRequest 
   if (options !== undefined && options !== null && !isStream) {
     return invalidParam('stream_options', "only allowed when 'stream' is enabled.");
   }
-  const texts = prompts as string[];
+  const texts = prompts;
   return {
     model,
     n: 1,

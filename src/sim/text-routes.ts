@@ -141,7 +141,8 @@ export async function handleCompletions(
   const answer = chatAnswer(request, context.modelOptions(request.model).chunkCount);
   const parts = completionStreamParts(request, answer, meta);
   if (success.kind === 'malformed') {
-    if (request.isStream) writeMalformedStream(exchange, [parts.content[0] ?? '', 'data: {"id\n\n']);
+    if (request.isStream)
+      writeMalformedStream(exchange, [parts.content[0] ?? '', 'data: {"id\n\n']);
     else sendJson(exchange, 200, truncate(textCompletionBody(request, answer, meta)));
   } else if (!request.isStream) {
     sendJson(exchange, 200, textCompletionBody(request, answer, meta));

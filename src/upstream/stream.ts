@@ -332,7 +332,9 @@ export class SseEventStream implements AsyncIterableIterator<SseEvent> {
     if (this.#terminal) return;
     this.#parser.end();
     const missing = this.#responses ? 'response.completed' : '[DONE]';
-    this.#terminal = { error: this.#error('stream_error', `upstream stream ended without ${missing}` ) };
+    this.#terminal = {
+      error: this.#error('stream_error', `upstream stream ended without ${missing}`),
+    };
     this.#stopTimers();
     this.#wake();
   };
