@@ -27,7 +27,10 @@ import type {
   ChatResult,
   EmbeddingsRequest,
   EmbeddingsResult,
+  ResponsesRequest,
+  ResponsesResult,
 } from './public-types.js';
+import type { Response as OpenAIResponse } from 'openai/resources/responses/responses';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
 import { chooseRoute, newRequestId, openDeadline, retryControl } from './request-context.js';
@@ -52,6 +55,7 @@ import {
   validateBody,
 } from './routes-body.js';
 import type { AnyBody, Route, StreamRoute } from './routes-body.js';
+import { outputText } from './text-apis.js';
 
 /** Seams for embedding and tests. */
 export interface BreakerboxDeps {
@@ -189,6 +193,25 @@ export class Breakerbox {
     const r = await this.#unary('embeddings', validateEmbeddingsBody(request), options);
     // The provider's answer, checked to carry `data`, relayed as the SDK would type it.
     return { ...(r.body as unknown as CreateEmbeddingResponse), breakerbox: r.meta };
+  }
+
+  /**
+   * A Responses API call (non-stream; for streams see {@link openRouteStream}). A stateless
+   * request fails over like {@link chat}; a stateful one (`previous_response_id`, `conversation`,
+   * `item_reference`) is pinned to the deployment holding its state.
+   * @throws as {@link chat}, and ResponseStateUnavailableError when the pinned deployment is down
+   */
+  async responses(request: ResponsesRequest, options: CallOptions = {}): Promise<ResponsesResult> {
+    const body = validateBody('responses', request);
+    if (body.stream === true) {
+      throw new TypeError(
+        "responses() takes non-stream requests; use openRouteStream('responses')",
+      );
+    }
+    const r = await this.#unary('responses', body, options);
+    // The provider's answer, checked to carry `output`, relayed as the SDK would type it.
+    const answer = r.body as unknown as OpenAIResponse;
+    return { ...answer, output_text: outputText(answer), breakerbox: r.meta };
   }
 
   /**

@@ -8,6 +8,8 @@ export type {
   ChatStreamRequest,
   EmbeddingsRequest,
   EmbeddingsResult,
+  ResponsesRequest,
+  ResponsesResult,
 } from './public-types.js';
 export type { BreakerboxEvents, RequestEvent } from './accounting.js';
 export type { UnaryResult } from './rescue.js';

@@ -144,3 +144,16 @@ export function estimateTextTokens(body: ResponsesBody | CompletionsBody): numbe
   const cap = typeof max === 'number' ? max : 256;
   return Math.ceil((prompt + instructions) / 4) + Math.min(cap, 4096);
 }
+
+/** The text of a Responses answer's `output_text` parts, joined: the SDK's `output_text`. */
+export function outputText(response: { output?: unknown }): string {
+  let text = '';
+  if (!Array.isArray(response.output)) return text;
+  for (const item of response.output as { type?: unknown; content?: unknown }[]) {
+    if (item.type !== 'message' || !Array.isArray(item.content)) continue;
+    for (const part of item.content as { type?: unknown; text?: unknown }[]) {
+      if (part.type === 'output_text' && typeof part.text === 'string') text += part.text;
+    }
+  }
+  return text;
+}

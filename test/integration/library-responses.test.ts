@@ -134,3 +134,20 @@ test('bb.openRouteStream: Responses events and completions chunks, with their re
   assert.match(text, /^Simulated answer from gpt-4\.1: hi/);
   assert.ok((await chunks.report).completionTokens > 0);
 });
+
+test('bb.responses(): the answer with output_text, its id naming the deployment, and meta', async (t) => {
+  const { a, bb } = await twoProviders(t);
+  a.setFaults('gpt-4.1', { errorRate: 1, errorStatus: 500 });
+  const r = await bb.responses({ model: 'gpt-4.1', input: 'library call' });
+  assert.match(r.output_text, /^Simulated answer from gpt-4\.1: library call/);
+  assert.equal(decodeResponseId(r.id)?.deploymentId, 'b/gpt-4.1');
+  assert.equal(r.breakerbox.deployment, 'b/gpt-4.1');
+  assert.equal(r.breakerbox.calls, 2);
+  assert.ok(
+    r.breakerbox.attempts.some((x) => x.deployment === 'a/gpt-4.1' && x.reason === 'server_error'),
+  );
+  await assert.rejects(
+    bb.responses({ model: 'gpt-4.1', input: 'x', stream: true } as never),
+    /use openRouteStream/,
+  );
+});
