@@ -346,7 +346,7 @@ export class ResponseStateUnavailableError extends BreakerboxError {
       (init.attempts
         .map((a) => `${a.result} (${a.reason}${a.detail ? `: ${a.detail}` : ''})`)
         .join('; ') ||
-        'unavailable');
+        'no call could be made');
     super(
       `the state this request needs (${init.state}) is held by deployment ${init.deployment}, which is unavailable: ${why}. A stateful request is not failed over to another deployment, which would not have the state; retry later, or start over without it.`,
     );
