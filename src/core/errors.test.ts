@@ -118,7 +118,7 @@ test('ResponseStateUnavailableError names the deployment and what happened to it
     state: 's',
     attempts: [],
   });
-  assert.match(unknown.message, /which is unavailable: unavailable\./);
+  assert.match(unknown.message, /which is unavailable: no call could be made\./);
   assert.equal(unknown.retryAfterMs, undefined);
 });
 
