@@ -34,10 +34,10 @@ export interface AttemptLike {
 }
 
 /**
- * Attributes an error code. `all_candidates_failed` (and `response_state_unavailable`, its
- * pinned form) is the provider's when at least one upstream
- * call was made and failed, and policy's when every candidate was skipped without a call
- * (breakers open, limits full).
+ * Attributes an error code. `all_candidates_failed` (and `response_state_unavailable`, its form
+ * for a request pinned to one deployment) is the provider's when at least one upstream call was
+ * made and failed, and policy's when every candidate was skipped without a call (breakers open,
+ * limits full).
  */
 export function errorSource(code: string, attempts: readonly AttemptLike[] = []): ErrorSource {
   if (CALLER_CODES.has(code)) return 'caller';
