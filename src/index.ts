@@ -36,7 +36,13 @@ export function createBreakerbox(
   });
 }
 
-export { Breakerbox, ChatStream, metaHeaders, toWireError } from './engine/index.js';
+export {
+  Breakerbox,
+  ChatStream,
+  ResponsesStream,
+  metaHeaders,
+  toWireError,
+} from './engine/index.js';
 export { runBatch, runLines, BatchError, formatSummary } from './batch/index.js';
 export type {
   RunBatchOptions,
@@ -60,6 +66,9 @@ export type {
   EmbeddingsRequest,
   EmbeddingsResult,
   FallbackKind,
+  ResponsesEvent,
+  ResponsesRequest,
+  ResponsesResult,
   RequestEvent,
   UnaryResult,
   WireError,
@@ -82,6 +91,7 @@ export {
   UpstreamError,
   UpstreamRejectedError,
   AllCandidatesFailedError,
+  ResponseStateUnavailableError,
   BudgetExceededError,
   ConfigError,
   InvalidRequestError,

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AllCandidatesFailedError,
+  ResponseStateUnavailableError,
   BreakerOpenError,
   ConfigError,
   UpstreamError,
@@ -79,6 +80,46 @@ test('a network detail is in the message, toJSON and the attempt summary', () =>
     },
   ]);
   assert.match(all.message, /openai\/gpt-4o: failed \(network: ECONNREFUSED 127\.0\.0\.1:9\)/);
+});
+
+test('ResponseStateUnavailableError names the deployment and what happened to it', () => {
+  const skipped = new ResponseStateUnavailableError({
+    deployment: 'b/gpt-4.1',
+    state: 'previous_response_id "resp_bb.x.y"',
+    attempts: [
+      { deployment: 'b/gpt-4.1', model: 'gpt-4.1', result: 'skipped', reason: 'breaker_open' },
+      {
+        deployment: 'b/gpt-4.1',
+        model: 'gpt-4.1',
+        result: 'failed',
+        reason: 'network',
+        detail: 'ECONNRESET 127.0.0.1:9',
+      },
+    ],
+    retryAfterMs: 1200,
+  });
+  assert.equal(skipped.code, 'response_state_unavailable');
+  assert.match(skipped.message, /held by deployment b\/gpt-4\.1/);
+  assert.match(skipped.message, /skipped \(breaker_open\); failed \(network: ECONNRESET 127/);
+  assert.match(skipped.message, /not failed over/);
+  const json = skipped.toJSON();
+  assert.equal(json.deployment, 'b/gpt-4.1');
+  assert.equal(json.retryAfterMs, 1200);
+  assert.equal((json.attempts as unknown[]).length, 2);
+  const gone = new ResponseStateUnavailableError({
+    deployment: 'x/y',
+    state: 'a conversation',
+    attempts: [],
+    reason: 'it is not configured',
+  });
+  assert.match(gone.message, /unavailable: it is not configured\./);
+  const unknown = new ResponseStateUnavailableError({
+    deployment: 'x/y',
+    state: 's',
+    attempts: [],
+  });
+  assert.match(unknown.message, /which is unavailable: no call could be made\./);
+  assert.equal(unknown.retryAfterMs, undefined);
 });
 
 test('ConfigError lists every issue with its path', () => {

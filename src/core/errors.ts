@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'expectation_failed',
   'server_overloaded',
   'shutting_down',
+  'response_state_unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -313,6 +314,51 @@ export class AllCandidatesFailedError extends BreakerboxError {
     return {
       ...super.toJSON(),
       model: this.model,
+      attempts: this.attempts,
+      retryAfterMs: this.retryAfterMs,
+    };
+  }
+}
+
+/**
+ * A stateful request (a Responses `previous_response_id`, a conversation, a stored item) is
+ * pinned to the deployment that holds its state, and that deployment was skipped or failed. It is
+ * never failed over: another deployment does not have the state. `attempts` says what happened
+ * to it; `retryAfterMs` is when it admits a call again, when known.
+ */
+export class ResponseStateUnavailableError extends BreakerboxError {
+  readonly code = 'response_state_unavailable' as const;
+  /** The deployment holding the state (`provider/model`). */
+  readonly deployment: string;
+  readonly attempts: readonly AttemptRecord[];
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: {
+    deployment: string;
+    /** What holds the state, for the message: `previous_response_id "resp_…"`. */
+    state: string;
+    attempts: readonly AttemptRecord[];
+    retryAfterMs?: number | undefined;
+    reason?: string;
+  }) {
+    const why =
+      init.reason ??
+      (init.attempts
+        .map((a) => `${a.result} (${a.reason}${a.detail ? `: ${a.detail}` : ''})`)
+        .join('; ') ||
+        'no call could be made');
+    super(
+      `the state this request needs (${init.state}) is held by deployment ${init.deployment}, which is unavailable: ${why}. A stateful request is not failed over to another deployment, which would not have the state; retry later, or start over without it.`,
+    );
+    this.deployment = init.deployment;
+    this.attempts = init.attempts;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      deployment: this.deployment,
       attempts: this.attempts,
       retryAfterMs: this.retryAfterMs,
     };

@@ -28,6 +28,7 @@ export {
   UpstreamError,
   UpstreamRejectedError,
   AllCandidatesFailedError,
+  ResponseStateUnavailableError,
   BudgetExceededError,
   ConfigError,
   InvalidRequestError,

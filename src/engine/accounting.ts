@@ -22,7 +22,8 @@ const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0 };
 /** One finished request, for `bb.on('request', fn)`. */
 export interface RequestEvent {
   readonly meta: BreakerboxMeta;
-  readonly route: 'chat' | 'stream' | 'embeddings';
+  /** The model route; `stream` for any stream (chat, Responses or completions). */
+  readonly route: 'chat' | 'stream' | 'embeddings' | 'responses' | 'completions';
   readonly ok: boolean;
   readonly errorCode: string | undefined;
   readonly promptTokens: number;

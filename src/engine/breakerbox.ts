@@ -4,7 +4,7 @@
  * router's failover over the plan, settle the winner's permit, account for it.
  */
 import { RetryBudget, systemClock } from '../core/index.js';
-import type { Clock, Disposable, Outcome } from '../core/index.js';
+import type { Clock, Disposable } from '../core/index.js';
 import { parseConfig } from '../config/index.js';
 import type { ConfigInput, ResolvedConfig } from '../config/index.js';
 import { CostLedger } from '../cost/index.js';
@@ -13,11 +13,11 @@ import { planCandidates, planContextFallbacks, runFailover } from '../router/ind
 import type { Candidate, Deployment, FailoverRequest, ModelRoute } from '../router/index.js';
 import { StatsCollector } from '../telemetry/index.js';
 import type { Dispatcher } from 'undici';
-import { Accounting, describe } from './accounting.js';
+import { Accounting } from './accounting.js';
 import type { BreakerboxEvents } from './accounting.js';
 import { buildRuntime } from './build.js';
 import type { Runtime } from './build.js';
-import { ChatStream } from './chat-stream.js';
+import type { ChatStream } from './chat-stream.js';
 import { createFetch } from './fetch.js';
 import type { BreakerboxMeta } from './meta.js';
 import type {
@@ -27,7 +27,10 @@ import type {
   ChatResult,
   EmbeddingsRequest,
   EmbeddingsResult,
+  ResponsesRequest,
+  ResponsesResult,
 } from './public-types.js';
+import type { Response as OpenAIResponse } from 'openai/resources/responses/responses';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
 import { chooseRoute, newRequestId, openDeadline, retryControl } from './request-context.js';
@@ -37,9 +40,22 @@ import type { RescueContext, UnaryResult } from './rescue.js';
 import { openStream } from './stream-call.js';
 import type { OpenedStream } from './stream-call.js';
 import { callJson, upstreamRequest, usageOf } from './upstream-calls.js';
-import type { JsonBody, JsonResponse } from './upstream-calls.js';
-import { estimatePromptTokens, validateChatBody, validateEmbeddingsBody } from './validate.js';
-import type { ChatBody, EmbeddingsBody } from './validate.js';
+import type { JsonResponse } from './upstream-calls.js';
+import { validateChatBody, validateEmbeddingsBody } from './validate.js';
+import type { ChatBody } from './validate.js';
+import { pinFor } from './pin.js';
+import type { Pin } from './pin.js';
+import type { ResponsesStream } from './responses-stream.js';
+import { wrapStream } from './stream-wrap.js';
+import {
+  encodeJsonIds,
+  estimateTokens,
+  streamBody,
+  streamHooks,
+  validateBody,
+} from './routes-body.js';
+import type { AnyBody, Route, StreamRoute } from './routes-body.js';
+import { outputText } from './text-apis.js';
 
 /** Seams for embedding and tests. */
 export interface BreakerboxDeps {
@@ -52,8 +68,6 @@ export interface BreakerboxDeps {
   /** Environment for `${VAR}` in the config. @default process.env */
   readonly env?: Record<string, string | undefined>;
 }
-
-type Route = 'chat' | 'embeddings';
 
 /** The engine. Build it with {@link createBreakerbox}. */
 export class Breakerbox {
@@ -191,12 +205,54 @@ export class Breakerbox {
   }
 
   /**
+   * A Responses API call (non-stream; for streams see {@link openRouteStream}). A stateless
+   * request fails over like {@link chat}; a stateful one (`previous_response_id`, `conversation`,
+   * `item_reference`) is pinned to the deployment holding its state.
+   * @throws as {@link chat}, and ResponseStateUnavailableError when the pinned deployment is down
+   */
+  async responses(request: ResponsesRequest, options: CallOptions = {}): Promise<ResponsesResult> {
+    const body = validateBody('responses', request);
+    if (body.stream === true) {
+      throw new TypeError(
+        "responses() takes non-stream requests; use openRouteStream('responses')",
+      );
+    }
+    const r = await this.#unary('responses', body, options);
+    // The provider's answer, checked to carry `output`, relayed as the SDK would type it.
+    const answer = r.body as unknown as OpenAIResponse;
+    return { ...answer, output_text: outputText(answer), breakerbox: r.meta };
+  }
+
+  /**
    * Like {@link chat} and {@link embed} but for relaying: the upstream's body text as it came
    * (not re-serialised) and the meta apart, for `bb.fetch`, the gateway and the batch runner.
    */
   async relay(route: Route, request: unknown, options: CallOptions = {}): Promise<UnaryResult> {
-    const body = route === 'chat' ? validateChatBody(request) : validateEmbeddingsBody(request);
-    return this.#unary(route, body, options);
+    return this.#unary(route, validateBody(route, request), options);
+  }
+
+  /**
+   * Opens a Responses (`route: 'responses'`) or legacy completions stream, like
+   * {@link openStream}: resolves once the first content event exists. A stateful Responses
+   * request is pinned to the deployment holding its state (see `docs/gateway.md`).
+   * @throws as {@link openStream}, and ResponseStateUnavailableError for a pinned request
+   */
+  async openRouteStream(
+    route: 'responses',
+    request: unknown,
+    options?: CallOptions,
+  ): Promise<ResponsesStream>;
+  async openRouteStream(
+    route: 'completions',
+    request: unknown,
+    options?: CallOptions,
+  ): Promise<ChatStream>;
+  async openRouteStream(
+    route: 'responses' | 'completions',
+    request: unknown,
+    options: CallOptions = {},
+  ): Promise<ResponsesStream | ChatStream> {
+    return this.#openStream(route, validateBody(route, request), options);
   }
 
   /**
@@ -204,7 +260,7 @@ export class Breakerbox {
    * it fails over and surfaces here as a rejection, never mid-stream.
    */
   async openStream(request: AnyChatRequest, options: CallOptions = {}): Promise<ChatStream> {
-    return this.#openStream(validateChatBody(request), options);
+    return this.#openStream('chat', validateChatBody(request), options) as Promise<ChatStream>;
   }
 
   /**
@@ -252,23 +308,27 @@ export class Breakerbox {
   #failover(req: {
     readonly kind: Route;
     readonly route: ModelRoute;
-    readonly body: ChatBody | EmbeddingsBody;
+    readonly body: AnyBody;
     readonly options: CallOptions;
     readonly deadline: FailoverRequest<unknown>['deadline'];
     readonly requestId: string;
-  }): Omit<FailoverRequest<unknown>, 'call'> {
+  }): Omit<FailoverRequest<unknown>, 'call'> & { readonly pin: Pin | undefined } {
     const { kind, route, body, options, deadline, requestId } = req;
     const lookup = (name: string): ModelRoute | undefined => this.#runtime.models.get(name);
     const contextPlan: Candidate[] =
       kind === 'chat' ? planContextFallbacks(route, lookup, this.#random) : [];
+    const plan = planCandidates(route, kind === 'embeddings' ? kind : 'chat', lookup, this.#random);
+    const pin =
+      kind === 'responses' ? pinFor(body, route, plan, this.#runtime.deployments) : undefined;
     return {
+      pin,
       model: route,
-      plan: planCandidates(route, kind, lookup, this.#random),
-      contextPlan,
+      plan: pin?.plan ?? plan,
+      contextPlan: pin ? [] : contextPlan,
       clock: this.#clock,
       callerSignal: options.signal,
       deadline,
-      estimatedTokens: estimateTokens(body),
+      estimatedTokens: estimateTokens(kind, body),
       retry: retryControl(route, this.config, this.#retryBudget, this.#random),
       onAttempt: (a) => {
         this.#accounting.attempt(a, requestId);
@@ -276,11 +336,7 @@ export class Breakerbox {
     };
   }
 
-  async #unary(
-    kind: Route,
-    body: ChatBody | EmbeddingsBody,
-    options: CallOptions,
-  ): Promise<UnaryResult> {
+  async #unary(kind: Route, body: AnyBody, options: CallOptions): Promise<UnaryResult> {
     const startedMs = this.#clock.now();
     const requestId = options.requestId ?? newRequestId();
     const choice = chooseRoute(body.model, this.#runtime.models, this.config, this.#ledger);
@@ -291,12 +347,24 @@ export class Breakerbox {
     const deadline = openDeadline(this.config.deadlineMs, options, this.#clock);
     this.#retryBudget.recordRequest();
     let win;
+    let pin: Pin | undefined;
     try {
-      win = await runFailover<JsonResponse>({
-        ...this.#failover({ kind, route: choice.route, body, options, deadline, requestId }),
-        call: (d, attempt) => callJson(d, kind, upstreamRequest(d, body, attempt, requestId)),
+      const failover = this.#failover({
+        kind,
+        route: choice.route,
+        body,
+        options,
+        deadline,
+        requestId,
       });
-    } catch (error) {
+      pin = failover.pin;
+      const sent = pin?.body ?? body;
+      win = await runFailover<JsonResponse>({
+        ...failover,
+        call: (d, attempt) => callJson(d, kind, upstreamRequest(d, sent, attempt, requestId)),
+      });
+    } catch (thrown) {
+      const error = pin ? pin.explain(thrown) : thrown;
       const rescued = rescue(this.#rescue, rescueReq, error);
       if (rescued) return rescued;
       this.#accounting.failed({
@@ -330,27 +398,36 @@ export class Breakerbox {
       outcome: { type: 'success' },
     });
     if (key !== undefined) this.#cache?.set(key, win.value.body, win.value.text);
-    return { body: win.value.body, text: win.value.text, meta: report.meta, report };
+    const value =
+      kind === 'responses' ? encodeJsonIds(win.value, win.candidate.deployment.id) : win.value;
+    return { body: value.body, text: value.text, meta: report.meta, report };
   }
 
-  async #openStream(body: ChatBody, options: CallOptions): Promise<ChatStream> {
+  async #openStream(
+    kind: StreamRoute,
+    body: AnyBody,
+    options: CallOptions,
+  ): Promise<ChatStream | ResponsesStream> {
     const startedMs = this.#clock.now();
     const requestId = options.requestId ?? newRequestId();
     const choice = chooseRoute(body.model, this.#runtime.models, this.config, this.#ledger);
-    const upstreamBody = withUsage(body);
     const deadline = openDeadline(this.config.deadlineMs, options, this.#clock);
     this.#retryBudget.recordRequest();
     let win;
+    let pin: Pin | undefined;
     try {
+      const failover = this.#failover({
+        kind,
+        route: choice.route,
+        body,
+        options,
+        deadline,
+        requestId,
+      });
+      pin = failover.pin;
+      const upstreamBody = streamBody(kind, pin?.body ?? body);
       win = await runFailover<OpenedStream>({
-        ...this.#failover({
-          kind: 'chat',
-          route: choice.route,
-          body,
-          options,
-          deadline,
-          requestId,
-        }),
+        ...failover,
         call: (d, attempt) =>
           openStream({
             deployment: d,
@@ -359,9 +436,11 @@ export class Breakerbox {
             callerSignal: options.signal,
             clock: this.#clock,
             attemptMs: attempt.attemptMs,
+            ...streamHooks(kind, d),
           }),
       });
-    } catch (error) {
+    } catch (thrown) {
+      const error = pin ? pin.explain(thrown) : thrown;
       this.#accounting.failed({
         route: 'stream',
         requestedModel: body.model,
@@ -375,60 +454,26 @@ export class Breakerbox {
       deadline.dispose();
     }
     const ttftMs = this.#clock.now() - startedMs;
-    const answer = {
-      route: 'stream' as const,
-      requestedModel: body.model,
+    return wrapStream({
+      kind,
       win,
-      requestId,
-      durationMs: ttftMs,
-      // A stream's attempt is timed to its first content: its length is the model's answer.
-      attemptMs: win.attemptMs,
-      budgetFallback: choice.fallback,
-      clientKey: options.clientKey,
-      ttftMs,
-    };
-    const settled = win;
-    return new ChatStream({
-      opened: win.value,
-      meta: describe(answer),
-      callerWantsUsage: body.stream_options?.include_usage === true,
-      onEnd: (end) => {
-        const usage = {
-          promptTokens: end.promptTokens,
-          completionTokens: end.completionTokens,
-          ...(end.cachedPromptTokens > 0 && { cachedPromptTokens: end.cachedPromptTokens }),
-        };
-        const outcome: Outcome =
-          end.outcome.type === 'success'
-            ? { type: 'success', durationMs: win.attemptMs }
-            : end.outcome;
-        settled.settle(outcome, usage.promptTokens + usage.completionTokens);
-        return this.#accounting.answered({
-          ...answer,
-          durationMs: this.#clock.now() - startedMs,
-          usage,
-          outcome: end.outcome,
-        });
+      answer: {
+        route: 'stream',
+        requestedModel: body.model,
+        requestId,
+        durationMs: ttftMs,
+        // A stream's attempt is timed to its first content: its length is the model's answer.
+        attemptMs: win.attemptMs,
+        budgetFallback: choice.fallback,
+        clientKey: options.clientKey,
+        ttftMs,
       },
+      callerWantsUsage: (body as ChatBody).stream_options?.include_usage === true,
+      startedMs,
+      clock: this.#clock,
+      accounting: this.#accounting,
     });
   }
-}
-
-/** Asks for usage on the caller's behalf so spend is known; the chunk is hidden if unasked. */
-function withUsage(body: ChatBody): JsonBody {
-  return { ...body, stream: true, stream_options: { ...body.stream_options, include_usage: true } };
-}
-
-/** Prompt estimate plus the completion cap, for token-per-minute limits. */
-function estimateTokens(body: ChatBody | EmbeddingsBody): number {
-  if ('messages' in body && Array.isArray(body.messages)) {
-    const chat = body as ChatBody;
-    const cap = chat.max_completion_tokens ?? chat.max_tokens ?? 256;
-    return estimatePromptTokens(chat.messages) + Math.min(cap, 4096);
-  }
-  const input = (body as EmbeddingsBody).input;
-  const text = typeof input === 'string' ? input : JSON.stringify(input);
-  return Math.ceil(text.length / 4);
 }
 
 /**

@@ -82,8 +82,8 @@ export class ChatStream implements AsyncIterable<string> {
     this.#started = true;
     let finished = false;
     try {
-      for (const data of this.#opened.buffered) {
-        const out = this.#filter(data);
+      for (const ev of this.#opened.buffered) {
+        const out = this.#filter(ev.data);
         if (out !== undefined) yield out;
       }
       for (;;) {

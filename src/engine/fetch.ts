@@ -22,6 +22,7 @@ import {
   takesBody,
 } from './openai-routes.js';
 import { newRequestId } from './request-context.js';
+import { responsesSseBody } from './responses-sse.js';
 import { abortReason, sseBody, sseHeaders } from './sse-body.js';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -104,6 +105,12 @@ async function serve(bb: Breakerbox, req: FetchRequest): Promise<Response> {
   const options = { requestId, ...(signal && { signal }) };
   const answer = await answerOpenAI(bb, { route, body, options });
   if (answer.type === 'json') return json(200, answer.text, answer.headers);
+  if (answer.type === 'events') {
+    return new Response(responsesSseBody(answer.stream, signal), {
+      status: 200,
+      headers: sseHeaders(answer.stream.meta),
+    });
+  }
   return new Response(sseBody(answer.stream, signal), {
     status: 200,
     headers: sseHeaders(answer.stream.meta),

@@ -8,10 +8,17 @@ export type {
   ChatStreamRequest,
   EmbeddingsRequest,
   EmbeddingsResult,
+  ResponsesRequest,
+  ResponsesResult,
 } from './public-types.js';
 export type { BreakerboxEvents, RequestEvent } from './accounting.js';
 export type { UnaryResult } from './rescue.js';
 export { ChatStream } from './chat-stream.js';
+export { ResponsesStream } from './responses-stream.js';
+export type { ResponsesEvent } from './responses-stream.js';
+export { responsesErrorEvent, responsesFrame } from './responses-sse.js';
+export { decodeResponseId, encodeResponseId } from './response-id.js';
+export type { ResponsesBody, CompletionsBody } from './text-apis.js';
 export type { StreamEnd } from './chat-stream.js';
 export { metaHeaders } from './meta.js';
 export type { BreakerboxMeta, FallbackKind } from './meta.js';

@@ -7,6 +7,7 @@ import {
   AllCandidatesFailedError,
   HttpRefusedError,
   InvalidRequestError,
+  ResponseStateUnavailableError,
   UpstreamRejectedError,
   isBreakerboxError,
 } from '../core/index.js';
@@ -47,6 +48,7 @@ const STATUS: Record<ErrorCode, number> = {
   expectation_failed: 417,
   server_overloaded: 503,
   shutting_down: 503,
+  response_state_unavailable: 503,
 };
 
 /** Whether a client retry could help; `undefined` leaves the status rule to the client. */
@@ -94,7 +96,11 @@ export function toWireError(error: unknown): WireError {
     headers['retry-after-ms'] = String(Math.ceil(capped));
     // Honest: a client retry helps only if something admits a call within what it will wait.
     headers['x-should-retry'] = retryAfterMs <= MAX_RETRY_AFTER_MS ? 'true' : 'false';
-  } else if (error.code === 'all_candidates_failed' || error.code === 'breaker_open') {
+  } else if (
+    error.code === 'all_candidates_failed' ||
+    error.code === 'breaker_open' ||
+    error.code === 'response_state_unavailable'
+  ) {
     headers['x-should-retry'] = 'false';
   }
   const should = SHOULD_RETRY[error.code];
@@ -102,7 +108,7 @@ export function toWireError(error: unknown): WireError {
   const param =
     error instanceof InvalidRequestError || error instanceof HttpRefusedError ? error.param : null;
   const wire = envelope(status, error.message, error.code, param, headers);
-  if (error instanceof AllCandidatesFailedError) {
+  if (error instanceof AllCandidatesFailedError || error instanceof ResponseStateUnavailableError) {
     return { ...wire, body: { error: { ...wire.body.error, attempts: error.attempts } } };
   }
   return wire;

@@ -37,7 +37,19 @@ test('one table: paths relative to the API base, methods, model ids decoded', ()
     allow: 'GET, HEAD',
   });
   assert.deepEqual(resolveOpenAIRoute('GET', '/models/%E0%A4%A'), { kind: 'not-found' });
-  assert.deepEqual(resolveOpenAIRoute('POST', '/completions'), { kind: 'not-found' });
+  assert.deepEqual(resolveOpenAIRoute('POST', '/completions'), {
+    kind: 'match',
+    route: { id: 'completions' },
+  });
+  assert.deepEqual(resolveOpenAIRoute('POST', '/responses/'), {
+    kind: 'match',
+    route: { id: 'responses' },
+  });
+  assert.deepEqual(resolveOpenAIRoute('GET', '/responses'), {
+    kind: 'wrong-method',
+    allow: 'POST',
+  });
+  assert.deepEqual(resolveOpenAIRoute('POST', '/moderations'), { kind: 'not-found' });
 });
 
 test('apiPathOf finds the route at the end of any base URL path (bb.fetch)', () => {
@@ -47,7 +59,10 @@ test('apiPathOf finds the route at the end of any base URL path (bb.fetch)', () 
   assert.equal(apiPathOf('/v1/models/gpt-4.1'), '/models/gpt-4.1');
   assert.equal(apiPathOf('/v1/models/openai/gpt-4o'), '/models/openai/gpt-4o');
   assert.equal(apiPathOf('/v1/models/'), '/models');
-  assert.equal(apiPathOf('/v1/responses'), undefined);
+  assert.equal(apiPathOf('/v1/responses'), '/responses');
+  // `/chat/completions` also ends with `/completions`: the longer route wins.
+  assert.equal(apiPathOf('/v1/completions'), '/completions');
+  assert.equal(apiPathOf('/v1/moderations'), undefined);
 });
 
 test('routing errors: 404 Invalid URL, 405 with Allow', () => {

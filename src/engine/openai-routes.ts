@@ -1,6 +1,7 @@
 /**
  * The OpenAI routes breakerbox serves, in one table with one handler per route, for `bb.fetch`
  * and the gateway alike: `POST /chat/completions` (JSON and SSE), `POST /embeddings`,
+ * `POST /responses` (JSON and Responses events), `POST /completions` (JSON and SSE),
  * `GET /models` and `GET /models/{id}`. Paths are relative to the API base (`/v1` on the
  * gateway; whatever `baseURL` the SDK was given for `bb.fetch`). What a route answers is plain
  * data ({@link OpenAIAnswer}); each transport writes it its own way (a `Response`, or straight
@@ -9,13 +10,15 @@
 import { InvalidRequestError, ModelNotFoundError } from '../core/index.js';
 import type { Breakerbox } from './breakerbox.js';
 import type { ChatStream } from './chat-stream.js';
+import type { ResponsesStream } from './responses-stream.js';
 import type { AnyChatRequest } from './public-types.js';
 import { metaHeaders } from './meta.js';
 import type { CallOptions } from './request-context.js';
 import type { UnaryResult } from './rescue.js';
 
 /** Every OpenAI route. */
-export type OpenAIRouteId = 'chat' | 'embeddings' | 'models' | 'model';
+export type OpenAIRouteId =
+  'chat' | 'embeddings' | 'responses' | 'completions' | 'models' | 'model';
 
 /** A matched OpenAI route; `name` is the model id of `/models/{id}`, decoded. */
 export interface OpenAIRoute {
@@ -33,6 +36,8 @@ const FIXED: ReadonlyMap<string, { readonly method: string; readonly id: OpenAIR
   [
     ['/chat/completions', { method: 'POST', id: 'chat' }],
     ['/embeddings', { method: 'POST', id: 'embeddings' }],
+    ['/responses', { method: 'POST', id: 'responses' }],
+    ['/completions', { method: 'POST', id: 'completions' }],
     ['/models', { method: 'GET', id: 'models' }],
   ],
 );
@@ -81,6 +86,7 @@ export function resolveOpenAIRoute(method: string, apiPath: string): RouteResolu
  */
 export function apiPathOf(pathname: string): string | undefined {
   const path = trimSlash(pathname);
+  // `/chat/completions` is listed before `/completions`, which it also ends with.
   for (const fixed of FIXED.keys()) if (path.endsWith(fixed)) return fixed;
   const at = path.lastIndexOf(MODEL_PREFIX);
   return at >= 0 && path.length > at + MODEL_PREFIX.length ? path.slice(at) : undefined;
@@ -108,12 +114,19 @@ export function routeError(
 
 /** Whether a route reads a JSON request body (the model calls). */
 export function takesBody(id: OpenAIRouteId): boolean {
-  return id === 'chat' || id === 'embeddings';
+  return id !== 'models' && id !== 'model';
 }
 
-/** Whether a call streams: a chat body with `stream: true` (never decided from `Accept`). */
+/**
+ * Whether a call streams: a chat, Responses or completions body with `stream: true` (never
+ * decided from `Accept`).
+ */
 export function isStreamCall(id: OpenAIRouteId, body: unknown): boolean {
-  return id === 'chat' && (body as { stream?: unknown } | null | undefined)?.stream === true;
+  return (
+    id !== 'embeddings' &&
+    takesBody(id) &&
+    (body as { stream?: unknown } | null | undefined)?.stream === true
+  );
 }
 
 /** One call of an OpenAI route. */
@@ -138,7 +151,8 @@ export type OpenAIAnswer =
       readonly headers: Record<string, string>;
       readonly result?: UnaryResult;
     }
-  | { readonly type: 'stream'; readonly stream: ChatStream };
+  | { readonly type: 'stream'; readonly stream: ChatStream }
+  | { readonly type: 'events'; readonly stream: ResponsesStream };
 
 function modelEntry(id: string, created: number): Record<string, unknown> {
   return { id, object: 'model', created, owned_by: 'breakerbox' };
@@ -178,12 +192,22 @@ export async function answerOpenAI(bb: Breakerbox, call: OpenAICall): Promise<Op
       return unary(bb, 'chat', call);
     case 'embeddings':
       return unary(bb, 'embeddings', call);
+    case 'responses':
+      if (isStreamCall(route.id, body)) {
+        return { type: 'events', stream: await bb.openRouteStream('responses', body, options) };
+      }
+      return unary(bb, 'responses', call);
+    case 'completions':
+      if (isStreamCall(route.id, body)) {
+        return { type: 'stream', stream: await bb.openRouteStream('completions', body, options) };
+      }
+      return unary(bb, 'completions', call);
   }
 }
 
 async function unary(
   bb: Breakerbox,
-  kind: 'chat' | 'embeddings',
+  kind: 'chat' | 'embeddings' | 'responses' | 'completions',
   call: OpenAICall,
 ): Promise<OpenAIAnswer> {
   const result = await bb.relay(kind, call.body, call.options);

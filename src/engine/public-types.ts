@@ -14,6 +14,10 @@ import type {
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from 'openai/resources/embeddings';
+import type {
+  Response as OpenAIResponse,
+  ResponseCreateParamsNonStreaming,
+} from 'openai/resources/responses/responses';
 import type { BreakerboxMeta } from './meta.js';
 
 /** A chat completion request (`stream` false or absent), as the SDK takes it. */
@@ -36,3 +40,12 @@ export type EmbeddingsResult = CreateEmbeddingResponse & { readonly breakerbox: 
 
 /** One chunk of a streamed chat completion. */
 export type ChatChunk = ChatCompletionChunk;
+
+/** A Responses API request (`stream` false or absent), as the SDK takes it. */
+export type ResponsesRequest = ResponseCreateParamsNonStreaming;
+
+/**
+ * A Responses API answer as the provider gave it (its `id` breakerbox's, naming the deployment
+ * that holds it), with the SDK's `output_text` convenience, plus what breakerbox did.
+ */
+export type ResponsesResult = OpenAIResponse & { readonly breakerbox: BreakerboxMeta };

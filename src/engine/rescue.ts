@@ -33,7 +33,7 @@ export interface RescueContext {
 
 /** A request described by what a rescue needs. */
 export interface RescueRequest {
-  readonly kind: 'chat' | 'embeddings';
+  readonly kind: 'chat' | 'embeddings' | 'responses' | 'completions';
   readonly model: string;
   readonly key: string | undefined;
   readonly requestId: string;

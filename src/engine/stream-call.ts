@@ -7,12 +7,12 @@
 import { isBreakerboxError, UpstreamError } from '../core/index.js';
 import type { Clock } from '../core/index.js';
 import type { CallResult, Deployment } from '../router/index.js';
-import type { SseEvent, UpstreamRequest } from '../upstream/index.js';
+import type { SseEvent, UpstreamRequest, UpstreamStreamResult } from '../upstream/index.js';
 
 /** A stream that has produced its first content chunk and is ready to hand to the caller. */
 export interface OpenedStream {
-  /** Payloads read so far, the last one holding the first content. */
-  readonly buffered: readonly string[];
+  /** Events read so far, the last one holding the first content. */
+  readonly buffered: readonly SseEvent[];
   readonly events: AsyncIterableIterator<SseEvent>;
   /** Destroys the upstream socket. */
   readonly abort: () => void;
@@ -95,7 +95,13 @@ export interface OpenStreamOptions {
   readonly clock: Clock;
   /** The router's cap on the time to the first content chunk (see `AttemptContext`). */
   readonly attemptMs: number | undefined;
+  /** Opens the upstream stream. @default the deployment's `chatStream` */
+  readonly open?: (req: UpstreamRequest) => Promise<UpstreamStreamResult>;
+  /** Whether an event is content the caller must see. @default {@link hasContent} of its data */
+  readonly isContent?: (ev: SseEvent) => boolean;
 }
+
+const chatContent = (ev: SseEvent): boolean => hasContent(ev.data);
 
 /**
  * Opens the stream and reads until the first content chunk. When `attemptMs` passes first, the
@@ -122,9 +128,11 @@ export async function openStream(o: OpenStreamOptions): Promise<CallResult<Opene
     releaseCaller();
     return timedOut ? capFailure(d, o.attemptMs ?? 0, clock.now() - startedMs) : r;
   };
-  const head = await d.upstream.chatStream({ ...o.request, signal: controller.signal });
+  const request = { ...o.request, signal: controller.signal };
+  const head = await (o.open ? o.open(request) : d.upstream.chatStream(request));
   if (head.type !== 'stream') return fail(head);
-  const buffered: string[] = [];
+  const isContent = o.isContent ?? chatContent;
+  const buffered: SseEvent[] = [];
   try {
     for (;;) {
       const next = await head.events.next();
@@ -132,8 +140,8 @@ export async function openStream(o: OpenStreamOptions): Promise<CallResult<Opene
         head.abort();
         return fail(asFailure(d, undefined, clock.now() - startedMs));
       }
-      buffered.push(next.value.data);
-      if (hasContent(next.value.data)) break;
+      buffered.push(next.value);
+      if (isContent(next.value)) break;
     }
   } catch (error) {
     head.abort();

@@ -42,18 +42,42 @@ export function upstreamRequest(
   return req;
 }
 
+/** The JSON routes of the engine. */
+export type JsonRoute = 'chat' | 'embeddings' | 'responses' | 'completions';
+
+/** The field a route's success body must hold. */
+const FIELD: Record<JsonRoute, string> = {
+  chat: 'choices',
+  embeddings: 'data',
+  responses: 'output',
+  completions: 'choices',
+};
+
+function send(d: Deployment, route: JsonRoute, req: UpstreamRequest) {
+  switch (route) {
+    case 'chat':
+      return d.upstream.chat(req);
+    case 'embeddings':
+      return d.upstream.embeddings(req);
+    case 'responses':
+      return d.upstream.responses(req);
+    case 'completions':
+      return d.upstream.completions(req);
+  }
+}
+
 /**
- * Calls a JSON route (chat or embeddings) and checks the success body has the field the route
- * promises (`choices` or `data`); a 200 without it is a malformed response, a failure.
+ * Calls a JSON route and checks the success body has the field the route promises (`choices`,
+ * `data`, `output`); a 200 without it is a malformed response, a failure.
  */
 export async function callJson(
   d: Deployment,
-  route: 'chat' | 'embeddings',
+  route: JsonRoute,
   req: UpstreamRequest,
 ): Promise<CallResult<JsonResponse>> {
-  const result = route === 'chat' ? await d.upstream.chat(req) : await d.upstream.embeddings(req);
+  const result = await send(d, route, req);
   if (result.type !== 'success') return result;
-  const field = route === 'chat' ? 'choices' : 'data';
+  const field = FIELD[route];
   if (!isObject(result.body) || !Array.isArray(result.body[field])) {
     const error = new UpstreamError({
       kind: 'malformed_response',
@@ -85,15 +109,19 @@ export interface WireUsage {
 }
 
 /**
- * Prompt, completion and cached prompt tokens from an OpenAI `usage` object (zeros when absent).
- * Cached tokens are part of `prompt_tokens`; the cost ledger prices them at `cachedInput`.
+ * Prompt, completion and cached prompt tokens from an OpenAI `usage` object (zeros when absent):
+ * chat's and completions' `prompt_tokens` / `completion_tokens` /
+ * `prompt_tokens_details.cached_tokens`, or the Responses API's `input_tokens` / `output_tokens`
+ * / `input_tokens_details.cached_tokens`. Cached tokens are part of the prompt tokens; the cost
+ * ledger prices them at `cachedInput`.
  */
 export function usageOf(body: unknown): WireUsage {
   const usage = isObject(body) ? body.usage : undefined;
   if (!isObject(usage)) return { promptTokens: 0, completionTokens: 0 };
-  const p = usage.prompt_tokens;
-  const c = usage.completion_tokens;
-  const details = usage.prompt_tokens_details;
+  const responses = usage.prompt_tokens === undefined && usage.input_tokens !== undefined;
+  const p = responses ? usage.input_tokens : usage.prompt_tokens;
+  const c = responses ? usage.output_tokens : usage.completion_tokens;
+  const details = responses ? usage.input_tokens_details : usage.prompt_tokens_details;
   const cached = isObject(details) ? details.cached_tokens : undefined;
   return {
     promptTokens: typeof p === 'number' ? p : 0,

@@ -54,6 +54,8 @@ export class Exchange {
   bodyHold: BodyHold | undefined;
   /** Cancels the stream being relayed (set once its head is out). */
   stopStream: (() => void) | undefined;
+  /** The event that ends this stream with an error, when not chat's (a Responses stream's). */
+  streamErrorEvent: ((error: unknown) => string) | undefined;
   /** Answered by the shutdown itself (`shutting_down`): later errors are not counted again. */
   cutByShutdown = false;
   /** Ends this request's in-flight count (model routes only). */

@@ -43,6 +43,14 @@ import type { ErrorSource } from './taxonomy.js';
 import { resolveSettings } from './settings.js';
 import type { GatewaySettings } from './settings.js';
 
+/** The routes that call a model (their errors carry what was attempted). */
+const MODEL_ROUTES: ReadonlySet<string> = new Set([
+  'chat',
+  'embeddings',
+  'responses',
+  'completions',
+]);
+
 /** Options of {@link startGateway}. Anything left out comes from `engine.config.server`. */
 export interface GatewayOptions {
   /** The engine to serve. The gateway does not close it (the caller, or the signal handler, does). */
@@ -288,6 +296,8 @@ class GatewayServer implements Gateway {
     switch (route.id) {
       case 'chat':
       case 'embeddings':
+      case 'responses':
+      case 'completions':
         ex.endInFlight = this.metrics.requestStarted();
         await handleModelCall(ctx, ex, { id: route.id });
         break;
@@ -334,7 +344,7 @@ class GatewayServer implements Gateway {
       return;
     }
     const headers = ex.baseHeaders();
-    if (ex.route === 'chat' || ex.route === 'embeddings') {
+    if (MODEL_ROUTES.has(ex.route)) {
       // What the request tried comes from the error it failed with, not from an engine event.
       ex.errorAttempts = attemptsOf(thrown);
       ex.errorDetail = detailOf(thrown);

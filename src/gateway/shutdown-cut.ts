@@ -33,7 +33,7 @@ export async function cutExchange(ex: Exchange, graceMs: number): Promise<boolea
       sendError(res, error, { ...ex.baseHeaders(), connection: 'close' });
       sent = true;
     } else if (ex.stream) {
-      res.end(errorEvent(error));
+      res.end((ex.streamErrorEvent ?? errorEvent)(error));
       sent = true;
     }
     if (sent) {

@@ -34,14 +34,15 @@ export interface AttemptLike {
 }
 
 /**
- * Attributes an error code. `all_candidates_failed` is the provider's when at least one upstream
- * call was made and failed, and policy's when every candidate was skipped without a call
- * (breakers open, limits full).
+ * Attributes an error code. `all_candidates_failed` (and `response_state_unavailable`, its form
+ * for a request pinned to one deployment) is the provider's when at least one upstream call was
+ * made and failed, and policy's when every candidate was skipped without a call (breakers open,
+ * limits full).
  */
 export function errorSource(code: string, attempts: readonly AttemptLike[] = []): ErrorSource {
   if (CALLER_CODES.has(code)) return 'caller';
   if (PROVIDER_CODES.has(code)) return 'provider';
-  if (code === 'all_candidates_failed') {
+  if (code === 'all_candidates_failed' || code === 'response_state_unavailable') {
     return attempts.some((a) => a.result === 'failed') ? 'provider' : 'policy';
   }
   return 'policy';

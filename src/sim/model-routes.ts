@@ -83,10 +83,11 @@ function readBody(req: IncomingMessage): Promise<BodyResult> {
   });
 }
 
-type Json = Record<string, unknown>;
+/** A parsed JSON object. */
+export type Json = Record<string, unknown>;
 
 /** Reads, counts and checks a model call; answers the errors found on the way. */
-async function admit(
+export async function admit(
   context: ModelRouteContext,
   req: IncomingMessage,
   exchange: Exchange,
@@ -129,13 +130,14 @@ async function admit(
   return { body: body as Json, model };
 }
 
-type Success = Extract<Decision, { kind: 'ok' | 'malformed' }>;
+/** A decision that answers 200 (a success or a malformed body). */
+export type Success = Extract<Decision, { kind: 'ok' | 'malformed' }>;
 
 /**
  * Answers a failing decision (or hangs); returns the successful ones, after their latency, for
  * the route to answer. Undefined: nothing left to do.
  */
-async function applyFaults(
+export async function applyFaults(
   exchange: Exchange,
   decision: Decision,
   contextError: () => ReturnType<typeof contextLengthExceeded>,

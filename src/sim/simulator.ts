@@ -27,6 +27,7 @@ import type {
   SimulatorOptions,
 } from './types.js';
 import { parseScenario, positiveInteger } from './validate.js';
+import { handleCompletions, handleResponses } from './text-routes.js';
 import { sendError, sendJson, unknownRoute } from './wire.js';
 
 const DEFAULT_EMBEDDING_DIMENSIONS = 256;
@@ -229,6 +230,9 @@ class SimServer implements Simulator, ModelRouteContext {
       return handleChat(this, req, exchange);
     if (method === 'POST' && path === '/v1/embeddings')
       return handleEmbeddings(this, req, exchange);
+    if (method === 'POST' && path === '/v1/responses') return handleResponses(this, req, exchange);
+    if (method === 'POST' && path === '/v1/completions')
+      return handleCompletions(this, req, exchange);
     if (method !== 'GET' || !path.startsWith('/v1/models')) return undefined;
     if (path !== '/v1/models' && !path.startsWith('/v1/models/')) return undefined;
     const denied = this.apiKey === undefined ? undefined : checkApiKey(req, this.apiKey);

@@ -25,7 +25,8 @@ export interface RateLimitFault {
  * per model. Decisions are taken in this order, the first that fires wins: `rateLimit`, `down`,
  * `errorRate`, `hangRate`, context length, `malformedRate`, then success. Errors answer at
  * once; `latencyMs` delays only 200 answers (success and malformed). The stream faults apply
- * only to `stream: true` chat calls that reached success.
+ * only to `stream: true` calls (chat, Responses, completions) that reached success; a
+ * Responses stream's error event is a Responses `error` event.
  */
 export interface Faults {
   /** Fraction of calls answered with `errorStatus`. */

@@ -19,6 +19,7 @@ import {
 import { preciseConnector } from './connector.js';
 import { toOpenAIErrorBody } from './envelope.js';
 import { SseEventStream } from './stream.js';
+import type { StreamProtocol } from './stream.js';
 import { DEFAULT_TIMEOUTS } from './types.js';
 import type {
   OpenAIErrorBody,
@@ -137,6 +138,10 @@ class OpenAIUpstream implements Upstream {
   readonly #chat: Target;
   readonly #chatStream: Target;
   readonly #embeddings: Target;
+  readonly #responses: Target;
+  readonly #responsesStream: Target;
+  readonly #completions: Target;
+  readonly #completionsStream: Target;
   readonly #models: Target;
   readonly #timeouts: UpstreamTimeouts;
   readonly #clock: Clock;
@@ -159,6 +164,10 @@ class OpenAIUpstream implements Upstream {
     this.#chat = { method: 'POST', path: path('/chat/completions'), headers: headers.json };
     this.#chatStream = { ...this.#chat, headers: headers.sse };
     this.#embeddings = { method: 'POST', path: path('/embeddings'), headers: headers.json };
+    this.#responses = { method: 'POST', path: path('/responses'), headers: headers.json };
+    this.#responsesStream = { ...this.#responses, headers: headers.sse };
+    this.#completions = { method: 'POST', path: path('/completions'), headers: headers.json };
+    this.#completionsStream = { ...this.#completions, headers: headers.sse };
     this.#models = { method: 'GET', path: path('/models'), headers: headers.get };
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
@@ -178,6 +187,22 @@ class OpenAIUpstream implements Upstream {
 
   embeddings(req: UpstreamRequest): Promise<UpstreamResult> {
     return this.#json(this.#embeddings, req);
+  }
+
+  responses(req: UpstreamRequest): Promise<UpstreamResult> {
+    return this.#json(this.#responses, req);
+  }
+
+  responsesStream(req: UpstreamRequest): Promise<UpstreamStreamResult> {
+    return this.#stream(this.#responsesStream, req, 'responses');
+  }
+
+  completions(req: UpstreamRequest): Promise<UpstreamResult> {
+    return this.#json(this.#completions, req);
+  }
+
+  completionsStream(req: UpstreamRequest): Promise<UpstreamStreamResult> {
+    return this.#stream(this.#completionsStream, req, 'chat');
   }
 
   listModels(opts: { signal?: AbortSignal } = {}): Promise<UpstreamResult> {
@@ -211,7 +236,15 @@ class OpenAIUpstream implements Upstream {
     }
   }
 
-  async chatStream(req: UpstreamRequest): Promise<UpstreamStreamResult> {
+  chatStream(req: UpstreamRequest): Promise<UpstreamStreamResult> {
+    return this.#stream(this.#chatStream, req, 'chat');
+  }
+
+  async #stream(
+    target: Target,
+    req: UpstreamRequest,
+    protocol: StreamProtocol,
+  ): Promise<UpstreamStreamResult> {
     const startMs = this.#clock.now();
     if (req.signal?.aborted) return { type: 'cancelled', durationMs: 0 };
     const body = req.bodyText ?? JSON.stringify(req.body);
@@ -222,7 +255,7 @@ class OpenAIUpstream implements Upstream {
     const attempt = new Attempt(this.#clock, timers, req.signal);
     let handedOff = false;
     try {
-      const res = await this.#request(this.#chatStream, req, body, attempt);
+      const res = await this.#request(target, req, body, attempt);
       attempt.headersArrived();
       const firstByteMs = this.#clock.now() - startMs;
       if (res.statusCode < 200 || res.statusCode > 299) {
@@ -250,6 +283,7 @@ class OpenAIUpstream implements Upstream {
         idleMs: t.idleMs,
         deploymentId: req.deploymentId,
         ...(this.#apiKey ? { redact: this.#apiKey } : {}),
+        ...(protocol !== 'chat' && { protocol }),
       });
       handedOff = true;
       return {

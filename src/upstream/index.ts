@@ -29,4 +29,6 @@ export type { ResponseHeaders } from './retry-after.js';
 export { toOpenAIErrorBody, errorTypeForStatus } from './envelope.js';
 export type { EnvelopeOptions } from './envelope.js';
 export { SseParser, MAX_SSE_EVENT_CHARS } from './sse.js';
+export { responsesEventType } from './stream.js';
+export type { StreamProtocol } from './stream.js';
 export { BREAKERBOX_VERSION } from './version.js';

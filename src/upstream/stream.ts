@@ -38,6 +38,26 @@ export interface SseEventStreamOptions {
   deploymentId: string;
   /** A secret (the API key) to cut out of error-event messages. */
   redact?: string;
+  /**
+   * How the stream ends. `chat` (the default): `data: [DONE]`. `responses` (the Responses API,
+   * which sends no `[DONE]`): after `response.completed` or `response.incomplete`, yielded as
+   * the last event; `response.failed` is an error like an error event.
+   */
+  protocol?: StreamProtocol;
+}
+
+/** The end-of-stream rule of an upstream stream; see {@link SseEventStreamOptions.protocol}. */
+export type StreamProtocol = 'chat' | 'responses';
+
+/** The `type` of a Responses event: its `event:` name, else the `type` in its data. */
+export function responsesEventType(ev: SseEvent): string | undefined {
+  if (ev.event !== undefined) return ev.event;
+  try {
+    const type = (JSON.parse(ev.data) as { type?: unknown } | null)?.type;
+    return typeof type === 'string' ? type : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 type Waiter = {
@@ -60,9 +80,13 @@ function mayHoldErrorKey(data: string): boolean {
   return false;
 }
 
-/** How the upstream side ended. The queue may still hold events to hand out before it. */
-type Terminal = { readonly error?: Error };
+/**
+ * How the upstream side ended. The queue may still hold events to hand out before it. `keep`:
+ * the event that ended it is itself handed out (a Responses `response.completed`).
+ */
+type Terminal = { readonly error?: Error; readonly keep?: boolean };
 const DONE: Terminal = Object.freeze({});
+const DONE_KEEP: Terminal = Object.freeze({ keep: true });
 
 /**
  * Yields each SSE event of one streaming response; returns after `data: [DONE]` (not yielded).
@@ -87,6 +111,7 @@ export class SseEventStream implements AsyncIterableIterator<SseEvent> {
   readonly #idleMs: number;
   readonly #deploymentId: string;
   readonly #redact: string | undefined;
+  readonly #responses: boolean;
   readonly #parser = new SseParser();
   #queue: SseEvent[] = [];
   #head = 0;
@@ -105,6 +130,7 @@ export class SseEventStream implements AsyncIterableIterator<SseEvent> {
     this.#idleMs = options.idleMs;
     this.#deploymentId = options.deploymentId;
     this.#redact = options.redact;
+    this.#responses = options.protocol === 'responses';
     this.#lastProgressMs = this.#clock.now();
     this.#attempt.onAbort = this.#onAbort;
     this.#body.on('data', this.#onData);
@@ -200,7 +226,7 @@ export class SseEventStream implements AsyncIterableIterator<SseEvent> {
     for (let i = from; i < queue.length; i++) {
       const end = this.#terminalOf(queue[i] as SseEvent);
       if (end) {
-        queue.length = i;
+        queue.length = end.keep === true ? i + 1 : i;
         this.#finish(end);
         this.#wake();
         return;
@@ -216,6 +242,13 @@ export class SseEventStream implements AsyncIterableIterator<SseEvent> {
     // openai-node 6.x ends on anything starting with [DONE]; so do we.
     if (data.startsWith('[DONE]')) return DONE;
     if (ev.event === 'error') return { error: this.#eventError(data) };
+    if (this.#responses) {
+      const type = responsesEventType(ev);
+      if (type === 'response.completed' || type === 'response.incomplete') return DONE_KEEP;
+      if (type === 'response.failed' || type === 'error') {
+        return { error: this.#eventError(data) };
+      }
+    }
     // Only a payload that could hold `"error":` is parsed: content chunks never are (inside a
     // JSON string the quotes would be escaped).
     if (data.charCodeAt(0) !== 123 || !mayHoldErrorKey(data)) return undefined;
@@ -233,8 +266,13 @@ export class SseEventStream implements AsyncIterableIterator<SseEvent> {
   #eventError(data: string): UpstreamError {
     let message = 'upstream sent an error event';
     try {
-      const p = JSON.parse(data) as { error?: unknown; message?: unknown } | null;
-      const inner = p?.error;
+      const p = JSON.parse(data) as {
+        error?: unknown;
+        message?: unknown;
+        response?: { error?: unknown };
+      } | null;
+      // A Responses `response.failed` carries its error in `response.error`.
+      const inner = p?.error ?? p?.response?.error;
       const m =
         typeof inner === 'string'
           ? inner
@@ -293,7 +331,10 @@ export class SseEventStream implements AsyncIterableIterator<SseEvent> {
     this.#cancelDrain?.();
     if (this.#terminal) return;
     this.#parser.end();
-    this.#terminal = { error: this.#error('stream_error', 'upstream stream ended without [DONE]') };
+    const missing = this.#responses ? 'response.completed' : '[DONE]';
+    this.#terminal = {
+      error: this.#error('stream_error', `upstream stream ended without ${missing}`),
+    };
     this.#stopTimers();
     this.#wake();
   };

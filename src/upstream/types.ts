@@ -158,6 +158,17 @@ export interface Upstream {
   chatStream(req: UpstreamRequest): Promise<UpstreamStreamResult>;
   /** `POST /embeddings`. */
   embeddings(req: UpstreamRequest): Promise<UpstreamResult>;
+  /** `POST /responses` (the Responses API), non-streaming. */
+  responses(req: UpstreamRequest): Promise<UpstreamResult>;
+  /**
+   * `POST /responses` with `stream: true`: Responses events, ending after `response.completed`
+   * (or `response.incomplete`), which is yielded; `response.failed` and `error` events throw.
+   */
+  responsesStream(req: UpstreamRequest): Promise<UpstreamStreamResult>;
+  /** `POST /completions` (legacy text completions), non-streaming. */
+  completions(req: UpstreamRequest): Promise<UpstreamResult>;
+  /** `POST /completions` with `stream: true`: chunks, then `data: [DONE]`. */
+  completionsStream(req: UpstreamRequest): Promise<UpstreamStreamResult>;
   /** `GET /models`. */
   listModels(opts?: { signal?: AbortSignal }): Promise<UpstreamResult>;
   /** Closes the client's own Agent (an injected dispatcher is left open). */

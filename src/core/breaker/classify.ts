@@ -44,6 +44,7 @@ export const classifyError: ErrorClassifier = (error, signal) => {
       case 'timeout':
       case 'deadline_exceeded':
       case 'all_candidates_failed':
+      case 'response_state_unavailable':
       case 'budget_exceeded':
       case 'config_invalid':
       case 'invalid_api_key':

@@ -6,13 +6,14 @@
  * re-serialised.
  */
 import { CancelledError, InvalidRequestError } from '../../core/index.js';
-import { answerOpenAI, isStreamCall } from '../../engine/index.js';
+import { answerOpenAI, isStreamCall, responsesErrorEvent } from '../../engine/index.js';
 import type { CallOptions, OpenAIRoute } from '../../engine/index.js';
 import { parseJson, readBody } from '../body.js';
 import type { GatewayContext } from '../context.js';
 import { readDeadline } from '../deadline.js';
 import type { Exchange } from '../exchange.js';
 import { sendJson } from '../respond.js';
+import { pumpEvents } from './events.js';
 import { pumpStream } from './stream.js';
 
 /** Authenticates the caller and applies its key's limits. @throws the 401/429 errors */
@@ -33,7 +34,7 @@ function modelOf(ctx: GatewayContext, body: unknown): string | undefined {
   return typeof model === 'string' && ctx.models.has(model) ? model : undefined;
 }
 
-/** `POST /v1/chat/completions` and `POST /v1/embeddings`. */
+/** `POST /v1/chat/completions`, `/v1/embeddings`, `/v1/responses` and `/v1/completions`. */
 export async function handleModelCall(
   ctx: GatewayContext,
   ex: Exchange,
@@ -70,7 +71,13 @@ export async function handleModelCall(
     stream.cancel();
   };
   ex.awaitReport(stream.report);
-  const end = await pumpStream(stream, ex.res);
+  let end;
+  if (answer.type === 'events') {
+    ex.streamErrorEvent = (error) => responsesErrorEvent(error, answer.stream.nextSequenceNumber);
+    end = await pumpEvents(answer.stream, ex.res);
+  } else {
+    end = await pumpStream(answer.stream, ex.res);
+  }
   if (end.type === 'failed') throw new MidStreamFailure(end.error);
   // Counted like a JSON request the client abandoned: a caller's cancellation.
   if (end.type === 'client-gone') throw new MidStreamFailure(new CancelledError());
