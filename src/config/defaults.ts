@@ -66,3 +66,6 @@ export const DEFAULT_SERVER: Omit<ServerSettings, 'clientKeys' | 'adminKey'> = d
   maxConnections: 1024,
   maxBufferedBodyBytes: 64 * 1024 * 1024,
 });
+
+/** Built-in sizes of the JSONL request log (`server.requestLog`). */
+export const DEFAULT_REQUEST_LOG = deepFreeze({ maxBytes: 10 * 1024 * 1024, maxFiles: 5 });

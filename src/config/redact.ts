@@ -29,5 +29,21 @@ export function redactConfig(config: ResolvedConfig): ResolvedConfig {
     clientKeys: clientKeys.map((k) => ({ ...k, key: REDACTED })),
     ...(adminKey === undefined ? {} : { adminKey: REDACTED }),
   };
-  return deepFreeze({ ...config, providers, server });
+  const { otlp } = config.telemetry;
+  const telemetry =
+    otlp === undefined
+      ? config.telemetry
+      : {
+          ...config.telemetry,
+          otlp: {
+            ...otlp,
+            headers: Object.fromEntries(
+              Object.entries(otlp.headers).map(([h, v]) => [
+                h,
+                SECRET_HEADER.test(h) ? REDACTED : v,
+              ]),
+            ),
+          },
+        };
+  return deepFreeze({ ...config, providers, server, telemetry });
 }

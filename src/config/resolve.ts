@@ -9,6 +9,7 @@ import {
   DEFAULT_BREAKER,
   DEFAULT_CACHE,
   DEFAULT_DEADLINE_MS,
+  DEFAULT_REQUEST_LOG,
   DEFAULT_RETRY,
   DEFAULT_SERVER,
   DEFAULT_TIMEOUTS,
@@ -26,6 +27,7 @@ import type {
   ResolvedProvider,
   RetrySettings,
   ServerSettings,
+  TelemetrySettings,
   Timeouts,
 } from './types.js';
 
@@ -87,6 +89,7 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
     pricing,
     cache: { ...DEFAULT_CACHE, ...withoutUndefined(input.cache ?? {}) },
     server: resolveServer(input.server),
+    telemetry: resolveTelemetry(input.telemetry),
   };
   resolvedConfigs.add(resolved);
   return deepFreeze(resolved);
@@ -132,7 +135,7 @@ function resolveModel(
 }
 
 function resolveServer(server: ConfigInput['server']): ServerSettings {
-  const { clientKeys = [], cors, metrics, ...rest } = server ?? {};
+  const { clientKeys = [], cors, metrics, requestLog, ...rest } = server ?? {};
   const keys = clientKeys.map((entry, i): ResolvedClientKey =>
     typeof entry === 'string'
       ? { key: entry, name: defaultKeyName(i) }
@@ -144,6 +147,22 @@ function resolveServer(server: ConfigInput['server']): ServerSettings {
     cors: { origins: cors?.origins ?? DEFAULT_SERVER.cors.origins },
     metrics: { auth: metrics?.auth ?? DEFAULT_SERVER.metrics.auth },
     clientKeys: keys,
+    ...(requestLog !== undefined && {
+      requestLog: {
+        path: requestLog.path,
+        maxBytes: requestLog.maxBytes ?? DEFAULT_REQUEST_LOG.maxBytes,
+        maxFiles: requestLog.maxFiles ?? DEFAULT_REQUEST_LOG.maxFiles,
+        content: requestLog.content ?? false,
+      },
+    }),
+  };
+}
+
+function resolveTelemetry(telemetry: ConfigInput['telemetry']): TelemetrySettings {
+  const otlp = telemetry?.otlp;
+  return {
+    tracing: telemetry?.tracing ?? otlp !== undefined,
+    ...(otlp !== undefined && { otlp: { endpoint: otlp.endpoint, headers: otlp.headers ?? {} } }),
   };
 }
 

@@ -11,11 +11,14 @@ import { CostLedger } from '../cost/index.js';
 import { ResponseCache, cacheKey } from '../cache/index.js';
 import { planCandidates, planContextFallbacks, runFailover } from '../router/index.js';
 import type { Candidate, Deployment, FailoverRequest, ModelRoute } from '../router/index.js';
-import { StatsCollector } from '../telemetry/index.js';
+import { StatsCollector, Tracing, wireDiagnostics } from '../telemetry/index.js';
+import type { RequestTrace } from '../telemetry/index.js';
+import type { TracerProvider } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
 import { Accounting, describe } from './accounting.js';
 import type { BreakerboxEvents } from './accounting.js';
 import { buildRuntime } from './build.js';
+import { inspectJson, inspectStream, observeRequest, tracedCall } from './observe.js';
 import type { Runtime } from './build.js';
 import { ChatStream } from './chat-stream.js';
 import { createFetch } from './fetch.js';
@@ -51,6 +54,8 @@ export interface BreakerboxDeps {
   readonly dispatcher?: Dispatcher;
   /** Environment for `${VAR}` in the config. @default process.env */
   readonly env?: Record<string, string | undefined>;
+  /** Spans go here when `telemetry.tracing` is on. @default the global tracer provider */
+  readonly tracerProvider?: TracerProvider;
 }
 
 type Route = 'chat' | 'embeddings';
@@ -73,6 +78,7 @@ export class Breakerbox {
   readonly #accounting: Accounting;
   readonly #rescue: RescueContext;
   readonly #subscriptions: Disposable[] = [];
+  readonly #tracing: Tracing | undefined;
   #closed = false;
 
   constructor(config: ResolvedConfig, deps: BreakerboxDeps = {}) {
@@ -125,6 +131,13 @@ export class Breakerbox {
         this.#accounting.events.transition.emit(event);
       }),
     );
+    this.#subscriptions.push(...wireDiagnostics(this.#accounting.events));
+    this.#tracing = config.telemetry.tracing
+      ? new Tracing({
+          provider: deps.tracerProvider,
+          breakerState: (id) => this.#runtime.breakers.get(id).state,
+        })
+      : undefined;
     this.fetch = createFetch(this);
   }
 
@@ -264,10 +277,17 @@ export class Breakerbox {
     };
   }
 
-  async #unary(
+  #unary(kind: Route, body: ChatBody | EmbeddingsBody, options: CallOptions): Promise<UnaryResult> {
+    const seen = observeRequest(this.#tracing, { route: kind, model: body.model, options });
+    if (seen === undefined) return this.#runUnary(kind, body, options, undefined);
+    return seen.settle(this.#runUnary(kind, body, seen.options, seen.trace), (r) => r.report);
+  }
+
+  async #runUnary(
     kind: Route,
     body: ChatBody | EmbeddingsBody,
     options: CallOptions,
+    trace: RequestTrace | undefined,
   ): Promise<UnaryResult> {
     const startedMs = this.#clock.now();
     const requestId = options.requestId ?? newRequestId();
@@ -282,7 +302,11 @@ export class Breakerbox {
     try {
       win = await runFailover<JsonResponse>({
         ...this.#failover({ kind, route: choice.route, body, options, deadline, requestId }),
-        call: (d, attempt) => callJson(d, kind, upstreamRequest(d, body, attempt, requestId)),
+        call: tracedCall(
+          trace,
+          (d, attempt) => callJson(d, kind, upstreamRequest(d, body, attempt, requestId)),
+          inspectJson,
+        ),
       });
     } catch (error) {
       const rescued = rescue(this.#rescue, rescueReq, error);
@@ -321,7 +345,17 @@ export class Breakerbox {
     return { body: win.value.body, text: win.value.text, meta: report.meta, report };
   }
 
-  async #openStream(body: ChatBody, options: CallOptions): Promise<ChatStream> {
+  #openStream(body: ChatBody, options: CallOptions): Promise<ChatStream> {
+    const seen = observeRequest(this.#tracing, { route: 'stream', model: body.model, options });
+    if (seen === undefined) return this.#runStream(body, options, undefined);
+    return seen.settle(this.#runStream(body, seen.options, seen.trace), (s) => s.report);
+  }
+
+  async #runStream(
+    body: ChatBody,
+    options: CallOptions,
+    trace: RequestTrace | undefined,
+  ): Promise<ChatStream> {
     const startedMs = this.#clock.now();
     const requestId = options.requestId ?? newRequestId();
     const choice = chooseRoute(body.model, this.#runtime.models, this.config, this.#ledger);
@@ -339,15 +373,7 @@ export class Breakerbox {
           deadline,
           requestId,
         }),
-        call: (d, attempt) =>
-          openStream({
-            deployment: d,
-            request: upstreamRequest(d, upstreamBody, attempt, requestId),
-            deadlineSignal: attempt.signal,
-            callerSignal: options.signal,
-            clock: this.#clock,
-            attemptMs: attempt.attemptMs,
-          }),
+        call: tracedCall(trace, this.#streamCall(upstreamBody, options, requestId), inspectStream),
       });
     } catch (error) {
       this.#accounting.failed({
@@ -399,6 +425,23 @@ export class Breakerbox {
         });
       },
     });
+  }
+
+  /** One stream attempt against a deployment. */
+  #streamCall(
+    upstreamBody: JsonBody,
+    options: CallOptions,
+    requestId: string,
+  ): FailoverRequest<OpenedStream>['call'] {
+    return (d, attempt) =>
+      openStream({
+        deployment: d,
+        request: upstreamRequest(d, upstreamBody, attempt, requestId),
+        deadlineSignal: attempt.signal,
+        callerSignal: options.signal,
+        clock: this.#clock,
+        attemptMs: attempt.attemptMs,
+      });
   }
 }
 

@@ -50,6 +50,8 @@ export async function handleModelCall(
   const options: CallOptions & { requestId: string } = {
     signal: ex.signal,
     requestId: ex.requestId,
+    // With tracing on, the request span continues the client's `traceparent`.
+    traceHeaders: ex.req.headers,
     ...(ex.client !== undefined && { clientKey: ex.client.name }),
     ...(hint.deadlineMs !== undefined && { deadlineMs: hint.deadlineMs }),
   };
