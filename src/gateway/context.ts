@@ -9,6 +9,7 @@ import type { ClientLimits } from './client-limits.js';
 import type { DashboardFeed } from './dashboard.js';
 import type { GatewayLogger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { RequestLog } from './request-log.js';
 
 /** The gateway's shared state, handed to each handler. */
 export interface GatewayContext {
@@ -30,6 +31,8 @@ export interface GatewayContext {
   readonly deadlineMs: number;
   /** Who may read `/metrics`. */
   readonly metricsAuth: MetricsAuth;
+  /** The JSONL request log, when configured. */
+  readonly requestLog?: RequestLog | undefined;
   /** True once `close()` has started: `/readyz` answers 503. */
   isDraining(): boolean;
 }

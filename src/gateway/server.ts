@@ -7,7 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { routeError } from '../engine/index.js';
-import type { MetricsAuth } from '../config/index.js';
+import type { MetricsAuth, RequestLogSettings } from '../config/index.js';
 import type { Breakerbox } from '../engine/index.js';
 import { Access } from './access.js';
 import { BodyBudget } from './body-budget.js';
@@ -34,6 +34,7 @@ import type { GatewayLogger } from './log.js';
 import { GatewayMetrics } from './metrics.js';
 import { HttpError, attemptsOf, codeOf, detailOf, sendError } from './respond.js';
 import { RequestIds } from './request-id.js';
+import { openRequestLog } from './request-log.js';
 import { resolveRoute, splitTarget } from './routes.js';
 import type { RouteMatch } from './routes.js';
 import { errorSource } from './taxonomy.js';
@@ -78,6 +79,8 @@ export interface GatewayOptions {
   readonly maxConnections?: number;
   /** Body bytes buffered across requests. @default config `server.maxBufferedBodyBytes` */
   readonly maxBufferedBodyBytes?: number;
+  /** The JSONL request log. @default config `server.requestLog` (none) */
+  readonly requestLog?: RequestLogSettings;
 }
 
 /** A running gateway. */
@@ -158,6 +161,7 @@ class GatewayServer implements Gateway {
       deadlineMs: this.engine.config.deadlineMs,
       metricsAuth: settings.metricsAuth,
       isDraining: () => this.#draining,
+      requestLog: openRequestLog(options, this.logger),
     };
     this.#guard = new RequestGuard({
       host: settings.host,
@@ -353,6 +357,7 @@ class GatewayServer implements Gateway {
           logRequest(this.logger, ex.logLine(now));
         });
     }
+    this.#ctx.requestLog?.record(ex, now);
     if (this.#draining) {
       this.#server.closeIdleConnections();
       if (this.#inFlight.size === 0) this.#onIdle?.();
@@ -391,6 +396,7 @@ class GatewayServer implements Gateway {
     await closed;
     for (const s of this.#subscriptions) s.dispose();
     this.metrics.dispose();
+    await this.#ctx.requestLog?.close();
     this.logger.info({ event: 'closed', cut, told }, 'gateway closed');
   }
 }

@@ -13,6 +13,7 @@ import type { GatewayContext } from '../context.js';
 import { readDeadline } from '../deadline.js';
 import type { Exchange } from '../exchange.js';
 import { sendJson } from '../respond.js';
+import { requestContent, withResponseContent } from '../request-log.js';
 import { pumpStream } from './stream.js';
 
 /** Authenticates the caller and applies its key's limits. @throws the 401/429 errors */
@@ -47,6 +48,7 @@ export async function handleModelCall(
   const body = parseJson(bytes, ctx.maxJsonDepth);
   ex.model = modelOf(ctx, body);
   ex.stream = isStreamCall(route.id, body);
+  if (ctx.requestLog?.content === true) ex.content = requestContent(body);
   const options: CallOptions & { requestId: string } = {
     signal: ex.signal,
     requestId: ex.requestId,
@@ -62,6 +64,8 @@ export async function handleModelCall(
     if (answer.result) {
       ex.meta = answer.result.meta;
       ex.report = answer.result.report;
+      if (ex.content !== undefined)
+        ex.content = withResponseContent(ex.content, answer.result.body);
     }
     sendJson(ex.res, 200, answer.text, answer.headers);
     return;
