@@ -4,6 +4,7 @@
  * content is left out unless `content: true`.
  */
 import type { RequestLogSettings } from '../config/index.js';
+import { ConfigError } from '../core/index.js';
 import type { Exchange } from './exchange.js';
 import type { GatewayLogger } from './log.js';
 import { RotatingFile } from './rotating-file.js';
@@ -22,7 +23,7 @@ export class RequestLog {
   readonly content: boolean;
   readonly #file: RotatingFile;
 
-  /** @throws Error naming `server.requestLog.path` when the file cannot be opened */
+  /** @throws ConfigError at `server.requestLog.path` when the file cannot be opened */
   constructor(settings: RequestLogSettings, logger: GatewayLogger) {
     this.content = settings.content;
     try {
@@ -38,10 +39,12 @@ export class RequestLog {
         },
       });
     } catch (error) {
-      throw new Error(
-        `server.requestLog.path: cannot open ${settings.path}: ${(error as Error).message}`,
-        { cause: error },
-      );
+      throw new ConfigError([
+        {
+          path: 'server.requestLog.path',
+          message: `cannot open ${settings.path}: ${(error as Error).message}`,
+        },
+      ]);
     }
   }
 

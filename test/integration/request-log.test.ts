@@ -134,3 +134,21 @@ test('rotates by size and keeps maxFiles files', async (t) => {
   const times = kept.map((l) => String(l.time));
   assert.deepEqual(times, [...times].sort(), 'oldest file first, lines in order');
 });
+
+test('a request log that cannot be opened stops the start with a config error at its path', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bb-reqlog-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // A directory where the file should be: EISDIR.
+  const bb = createBreakerbox({
+    providers: { a: { baseURL: 'http://127.0.0.1:9/v1' } },
+    models: { m: { deployments: [{ provider: 'a' }] } },
+    server: { requestLog: { path: dir } },
+  });
+  t.after(() => bb.close());
+  await assert.rejects(startGateway({ engine: bb, port: 0, logger: silentLogger() }), {
+    code: 'config_invalid',
+    message: /server\.requestLog\.path: cannot open/,
+  });
+});
