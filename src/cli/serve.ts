@@ -9,6 +9,7 @@ import { ConfigError } from '../core/index.js';
 import { Breakerbox } from '../engine/index.js';
 import { BREAKERBOX_VERSION } from '../upstream/index.js';
 import { installSignalHandlers, startGateway } from '../gateway/index.js';
+import type { Gateway } from '../gateway/index.js';
 import { paint, reportConfigError } from './format.js';
 import { listenProblem } from './net.js';
 import { TraceExportError, startTraceExport } from './otlp.js';
@@ -63,6 +64,7 @@ export async function runServe(options: ServeOptions, output: Output): Promise<n
   try {
     gateway = await startGateway({
       engine,
+      reload: async () => engine.reload(await loadConfigFile(options.config)),
       ...(options.host !== undefined && { host: options.host }),
       ...(options.port !== undefined && { port: options.port }),
     });
@@ -76,6 +78,7 @@ export async function runServe(options: ServeOptions, output: Output): Promise<n
     output.err(problem);
     return 1;
   }
+  installReloadSignal(gateway, options.config);
   installSignalHandlers(gateway, {
     graceMs: config.server.shutdownGraceMs,
     ...(traces && { afterDrain: () => traces.shutdown() }),
@@ -99,4 +102,25 @@ function withoutCredentials(url: string): string {
   u.password = '';
   u.search = '';
   return u.toString();
+}
+
+/** SIGHUP re-reads the config file, as `POST /admin/reload` does; an invalid file changes nothing. */
+function installReloadSignal(gateway: Gateway, file: string): void {
+  process.on('SIGHUP', () => {
+    loadConfigFile(file).then(
+      (config) => {
+        const report = gateway.engine.reload(config);
+        gateway.logger.info(
+          { event: 'reloaded', signal: 'SIGHUP', ...report },
+          'configuration reloaded',
+        );
+      },
+      (error: unknown) => {
+        gateway.logger.error(
+          { event: 'reload_rejected', signal: 'SIGHUP' },
+          `configuration not reloaded, nothing changed: ${(error as Error).message}`,
+        );
+      },
+    );
+  });
 }

@@ -18,8 +18,10 @@ import type { Dispatcher } from 'undici';
 import { Accounting, describe } from './accounting.js';
 import type { BreakerboxEvents } from './accounting.js';
 import { buildRuntime } from './build.js';
+import { Retirement, planReload } from './reload.js';
+import type { ReloadReport } from './reload.js';
 import { inspectJson, inspectStream, observeRequest, tracedCall } from './observe.js';
-import type { Runtime } from './build.js';
+import type { BuildDeps, Runtime } from './build.js';
 import { ChatStream } from './chat-stream.js';
 import { createFetch } from './fetch.js';
 import type { BreakerboxMeta } from './meta.js';
@@ -62,34 +64,34 @@ type Route = 'chat' | 'embeddings';
 
 /** The engine. Build it with {@link createBreakerbox}. */
 export class Breakerbox {
-  /** The validated configuration in force. */
-  readonly config: ResolvedConfig;
+  #config: ResolvedConfig;
   /** Routes `/chat/completions`, `/embeddings` and `/models` for the official `openai` SDK. */
   readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
   /** When this engine was created, epoch ms (the `created` of `/models` entries). */
   readonly startedAtEpochMs: number;
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #runtime: Runtime;
+  #runtime: Runtime;
   readonly #ledger: CostLedger;
   readonly #cache: ResponseCache | undefined;
   readonly #stats: StatsCollector;
   readonly #retryBudget: RetryBudget;
   readonly #accounting: Accounting;
-  readonly #rescue: RescueContext;
+  #rescue: RescueContext;
+  readonly #build: BuildDeps;
+  readonly #retired: Retirement;
   readonly #subscriptions: Disposable[] = [];
   readonly #tracing: Tracing | undefined;
   #closed = false;
 
   constructor(config: ResolvedConfig, deps: BreakerboxDeps = {}) {
-    this.config = config;
+    this.#config = config;
     this.#clock = deps.clock ?? systemClock;
+    this.#retired = new Retirement(this.#clock);
     this.#random = deps.random ?? Math.random;
     this.startedAtEpochMs = this.#clock.epochMs();
-    this.#runtime = buildRuntime(config, {
-      clock: this.#clock,
-      ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
-    });
+    this.#build = { clock: this.#clock, ...(deps.dispatcher && { dispatcher: deps.dispatcher }) };
+    this.#runtime = buildRuntime(config, this.#build);
     this.#ledger = new CostLedger({ prices: config.pricing, clock: this.#clock });
     this.#cache = config.cache.enabled
       ? new ResponseCache({ ...config.cache, clock: this.#clock })
@@ -139,6 +141,22 @@ export class Breakerbox {
         })
       : undefined;
     this.fetch = createFetch(this);
+  }
+
+  /** The validated configuration in force (the latest one {@link reload} took). */
+  get config(): ResolvedConfig {
+    return this.#config;
+  }
+
+  /** Swaps in a new configuration: running requests finish as they started (see reload.ts). */
+  reload(config: ResolvedConfig): ReloadReport {
+    const previous = { config: this.#config, runtime: this.#runtime };
+    const plan = planReload(previous, config, this.#build);
+    this.#config = config;
+    this.#runtime = plan.runtime;
+    this.#rescue = { ...this.#rescue, config };
+    this.#retired.retire(plan.retired, previous.config.deadlineMs);
+    return plan.report;
   }
 
   /** Subscribes to engine events; dispose the result to unsubscribe. */
@@ -247,6 +265,7 @@ export class Breakerbox {
     this.#closed = true;
     for (const s of this.#subscriptions) s.dispose();
     await Promise.all([...this.#runtime.upstreams.values()].map((u) => u.close()));
+    await this.#retired.closeAll();
   }
 
   /** The failover request shared by every route, less its `call`. */

@@ -1,7 +1,7 @@
 /**
  * What every handler shares: the engine, auth, limits, telemetry and the gateway's settings.
  */
-import type { Breakerbox } from '../engine/index.js';
+import type { Breakerbox, ReloadReport } from '../engine/index.js';
 import type { MetricsAuth } from '../config/index.js';
 import type { Access } from './access.js';
 import type { BodyBudget } from './body-budget.js';
@@ -31,6 +31,8 @@ export interface GatewayContext {
   readonly deadlineMs: number;
   /** Who may read `/metrics`. */
   readonly metricsAuth: MetricsAuth;
+  /** Re-reads the configuration and swaps it in (`POST /admin/reload`); unset: not available. */
+  readonly reload?: (() => Promise<ReloadReport>) | undefined;
   /** The JSONL request log, when configured. */
   readonly requestLog?: RequestLog | undefined;
   /** True once `close()` has started: `/readyz` answers 503. */

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { routeError } from '../engine/index.js';
 import type { MetricsAuth, RequestLogSettings } from '../config/index.js';
-import type { Breakerbox } from '../engine/index.js';
+import type { Breakerbox, ReloadReport } from '../engine/index.js';
 import { Access } from './access.js';
 import { BodyBudget } from './body-budget.js';
 import type { ClientKeyConfig } from './auth.js';
@@ -21,6 +21,7 @@ import { createHttpServer } from './http-server.js';
 import { cutExchange } from './shutdown-cut.js';
 import { RequestGuard, checkJsonBody } from './guard.js';
 import { handleCircuitAction, handleCircuits } from './handlers/admin.js';
+import { handleReload } from './handlers/reload.js';
 import { MidStreamFailure, handleModelCall, handleModels } from './handlers/openai.js';
 import {
   handleDashboard,
@@ -79,6 +80,8 @@ export interface GatewayOptions {
   readonly maxConnections?: number;
   /** Body bytes buffered across requests. @default config `server.maxBufferedBodyBytes` */
   readonly maxBufferedBodyBytes?: number;
+  /** Re-reads the config for `POST /admin/reload` (serve: the config file). @default none */
+  readonly reload?: () => Promise<ReloadReport>;
   /** The JSONL request log. @default config `server.requestLog` (none) */
   readonly requestLog?: RequestLogSettings;
 }
@@ -162,6 +165,7 @@ class GatewayServer implements Gateway {
       metricsAuth: settings.metricsAuth,
       isDraining: () => this.#draining,
       requestLog: openRequestLog(options, this.logger),
+      reload: options.reload,
     };
     this.#guard = new RequestGuard({
       host: settings.host,
@@ -301,6 +305,9 @@ class GatewayServer implements Gateway {
         break;
       case 'circuit-action':
         handleCircuitAction(ctx, ex, route.name ?? '', route.action ?? 'reset');
+        break;
+      case 'reload':
+        await handleReload(ctx, ex);
         break;
       case 'dashboard':
         handleDashboard(ctx, ex);
