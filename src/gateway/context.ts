@@ -14,8 +14,8 @@ import type { RequestLog } from './request-log.js';
 /** The gateway's shared state, handed to each handler. */
 export interface GatewayContext {
   readonly engine: Breakerbox;
-  /** The configured model names (fixed once the engine is built), for O(1) bounded labels. */
-  readonly models: ReadonlySet<string>;
+  /** The configured model names (those of the config in force), for O(1) bounded labels. */
+  readonly models: { has(name: string): boolean };
   readonly access: Access;
   readonly limits: ClientLimits;
   readonly metrics: GatewayMetrics;

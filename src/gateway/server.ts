@@ -152,7 +152,8 @@ class GatewayServer implements Gateway {
     });
     this.#ctx = {
       engine: this.engine,
-      models: new Set(this.engine.models),
+      // Live: a config reload may add or remove models.
+      models: { has: (name) => Object.hasOwn(this.engine.config.models, name) },
       access,
       limits: new ClientLimits({ identities: access.keys.identities, ledger: this.engine.ledger }),
       metrics: this.metrics,
