@@ -20,7 +20,7 @@ import type { BreakerboxEvents } from './accounting.js';
 import { buildRuntime } from './build.js';
 import { Retirement, planReload } from './reload.js';
 import type { ReloadReport } from './reload.js';
-import { inspectJson, inspectStream, observeRequest, tracedCall } from './observe.js';
+import { inspectJson, inspectStream, isObserved, observeRequest, tracedCall } from './observe.js';
 import type { BuildDeps, Runtime } from './build.js';
 import { ChatStream } from './chat-stream.js';
 import { createFetch } from './fetch.js';
@@ -297,6 +297,7 @@ export class Breakerbox {
   }
 
   #unary(kind: Route, body: ChatBody | EmbeddingsBody, options: CallOptions): Promise<UnaryResult> {
+    if (!isObserved(this.#tracing)) return this.#runUnary(kind, body, options, undefined);
     const seen = observeRequest(this.#tracing, { route: kind, model: body.model, options });
     if (seen === undefined) return this.#runUnary(kind, body, options, undefined);
     return seen.settle(this.#runUnary(kind, body, seen.options, seen.trace), (r) => r.report);
@@ -365,6 +366,7 @@ export class Breakerbox {
   }
 
   #openStream(body: ChatBody, options: CallOptions): Promise<ChatStream> {
+    if (!isObserved(this.#tracing)) return this.#runStream(body, options, undefined);
     const seen = observeRequest(this.#tracing, { route: 'stream', model: body.model, options });
     if (seen === undefined) return this.#runStream(body, options, undefined);
     return seen.settle(this.#runStream(body, seen.options, seen.trace), (s) => s.report);

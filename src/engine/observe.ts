@@ -27,6 +27,11 @@ export interface ObservedRequest {
   ): Promise<T>;
 }
 
+/** Whether anyone observes requests: checked first, so the common case allocates nothing. */
+export function isObserved(tracing: Tracing | undefined): boolean {
+  return tracing !== undefined || hasRequestStartSubscribers();
+}
+
 /** Starts observing a request; undefined when nobody is observing (the common case). */
 export function observeRequest(
   tracing: Tracing | undefined,
