@@ -75,3 +75,5 @@ export const DEFAULT_STATE = {
   syncMs: 1000,
   commandTimeoutMs: 250,
 } as const;
+/** Built-in sizes of the JSONL request log (`server.requestLog`). */
+export const DEFAULT_REQUEST_LOG = deepFreeze({ maxBytes: 10 * 1024 * 1024, maxFiles: 5 });

@@ -12,6 +12,7 @@ export {
   DEFAULT_WEIGHT,
   DEFAULT_CACHE,
   DEFAULT_SERVER,
+  DEFAULT_REQUEST_LOG,
 } from './defaults.js';
 export type {
   ParseConfigOptions,
@@ -35,4 +36,7 @@ export type {
   MetricsAuth,
   MetricsSettings,
   LogLevel,
+  RequestLogSettings,
+  TelemetrySettings,
+  OtlpSettings,
 } from './types.js';

@@ -29,8 +29,24 @@ export function redactConfig(config: ResolvedConfig): ResolvedConfig {
     clientKeys: clientKeys.map((k) => ({ ...k, key: REDACTED })),
     ...(adminKey === undefined ? {} : { adminKey: REDACTED }),
   };
+  const { otlp } = config.telemetry;
+  const telemetry =
+    otlp === undefined
+      ? config.telemetry
+      : {
+          ...config.telemetry,
+          otlp: {
+            ...otlp,
+            headers: Object.fromEntries(
+              Object.entries(otlp.headers).map(([h, v]) => [
+                h,
+                SECRET_HEADER.test(h) ? REDACTED : v,
+              ]),
+            ),
+          },
+        };
   const state = { ...config.state, url: redactUrl(config.state.url) };
-  return deepFreeze({ ...config, providers, server, state });
+  return deepFreeze({ ...config, providers, server, telemetry, state });
 }
 
 /** A URL with its password (and user) replaced, for logs and status pages. */

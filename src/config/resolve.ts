@@ -10,6 +10,7 @@ import {
   DEFAULT_CACHE,
   DEFAULT_STATE,
   DEFAULT_DEADLINE_MS,
+  DEFAULT_REQUEST_LOG,
   DEFAULT_RETRY,
   DEFAULT_SERVER,
   DEFAULT_TIMEOUTS,
@@ -27,6 +28,7 @@ import type {
   ResolvedProvider,
   RetrySettings,
   ServerSettings,
+  TelemetrySettings,
   Timeouts,
 } from './types.js';
 
@@ -89,6 +91,7 @@ export function resolveConfig(input: ConfigInput): ResolvedConfig {
     cache: { ...DEFAULT_CACHE, ...withoutUndefined(input.cache ?? {}) },
     server: resolveServer(input.server),
     state: { ...DEFAULT_STATE, ...withoutUndefined(input.state ?? {}) },
+    telemetry: resolveTelemetry(input.telemetry),
   };
   resolvedConfigs.add(resolved);
   return deepFreeze(resolved);
@@ -134,7 +137,7 @@ function resolveModel(
 }
 
 function resolveServer(server: ConfigInput['server']): ServerSettings {
-  const { clientKeys = [], cors, metrics, ...rest } = server ?? {};
+  const { clientKeys = [], cors, metrics, requestLog, ...rest } = server ?? {};
   const keys = clientKeys.map((entry, i): ResolvedClientKey =>
     typeof entry === 'string'
       ? { key: entry, name: defaultKeyName(i) }
@@ -146,6 +149,22 @@ function resolveServer(server: ConfigInput['server']): ServerSettings {
     cors: { origins: cors?.origins ?? DEFAULT_SERVER.cors.origins },
     metrics: { auth: metrics?.auth ?? DEFAULT_SERVER.metrics.auth },
     clientKeys: keys,
+    ...(requestLog !== undefined && {
+      requestLog: {
+        path: requestLog.path,
+        maxBytes: requestLog.maxBytes ?? DEFAULT_REQUEST_LOG.maxBytes,
+        maxFiles: requestLog.maxFiles ?? DEFAULT_REQUEST_LOG.maxFiles,
+        content: requestLog.content ?? false,
+      },
+    }),
+  };
+}
+
+function resolveTelemetry(telemetry: ConfigInput['telemetry']): TelemetrySettings {
+  const otlp = telemetry?.otlp;
+  return {
+    tracing: telemetry?.tracing ?? otlp !== undefined,
+    ...(otlp !== undefined && { otlp: { endpoint: otlp.endpoint, headers: otlp.headers ?? {} } }),
   };
 }
 

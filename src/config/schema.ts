@@ -170,6 +170,25 @@ const serverSchema = z.strictObject({
   requestTimeoutMs: positiveMs.optional(),
   maxConnections: count.optional(),
   maxBufferedBodyBytes: count.optional(),
+  requestLog: z
+    .strictObject({
+      path: name,
+      maxBytes: count.optional(),
+      maxFiles: count.optional(),
+      content: z.boolean().optional(),
+    })
+    .optional(),
+});
+
+/** `telemetry`: OpenTelemetry traces (opt-in) and the OTLP export of `breakerbox serve`. */
+const telemetrySchema = z.strictObject({
+  tracing: z.boolean().optional(),
+  otlp: z
+    .strictObject({
+      endpoint: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+      headers: z.record(z.string(), z.string()).optional(),
+    })
+    .optional(),
 });
 
 const cacheSchema = z.strictObject({
@@ -216,6 +235,7 @@ export const configSchema = z.strictObject({
   cache: cacheSchema.optional(),
   server: serverSchema.optional(),
   state: stateSchema.optional(),
+  telemetry: telemetrySchema.optional(),
 });
 
 /** The configuration as written: what `createBreakerbox(config)` and the YAML file accept. */

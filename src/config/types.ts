@@ -225,6 +225,39 @@ export interface ServerSettings {
   readonly maxConnections: number;
   /** Request body bytes buffered across all requests at once. @default 67108864 (64 MiB) */
   readonly maxBufferedBodyBytes: number;
+  /** The JSONL request log; unset: no request log. */
+  readonly requestLog?: RequestLogSettings;
+}
+
+/** `server.requestLog`: one JSON line per request, rotated by size. */
+export interface RequestLogSettings {
+  /** The file written; rotated files are `<path>.1` (newest) … `<path>.<maxFiles>`. */
+  readonly path: string;
+  /** Size at which the file is rotated, bytes. @default 10485760 (10 MiB) */
+  readonly maxBytes: number;
+  /** Rotated files kept besides the current one. @default 5 */
+  readonly maxFiles: number;
+  /** Log the request's messages/input and the answer's content too. @default false */
+  readonly content: boolean;
+}
+
+/** `telemetry`. */
+export interface TelemetrySettings {
+  /**
+   * Creates OpenTelemetry spans (request and attempt) through `@opentelemetry/api`; the
+   * application registers the SDK. On by itself when `otlp` is set. @default false
+   */
+  readonly tracing: boolean;
+  /** OTLP/HTTP trace export by `breakerbox serve`; unset: none (unless `OTEL_EXPORTER_OTLP_*`). */
+  readonly otlp?: OtlpSettings;
+}
+
+/** `telemetry.otlp`. */
+export interface OtlpSettings {
+  /** The collector's traces URL, e.g. `http://127.0.0.1:4318/v1/traces`. */
+  readonly endpoint: string;
+  /** Extra HTTP headers sent to the collector (e.g. an API key). @default {} */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** Who may read `/metrics`: the admin key, any client key (or the admin key), or anyone. */
@@ -272,6 +305,7 @@ export interface ResolvedConfig {
   readonly cache: CacheSettings;
   readonly server: ServerSettings;
   readonly state: StateSettings;
+  readonly telemetry: TelemetrySettings;
 }
 
 /** Options of `parseConfig`, `parseConfigText` and `loadConfigFile`. */

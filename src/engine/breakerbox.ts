@@ -11,13 +11,18 @@ import { CostLedger } from '../cost/index.js';
 import { ResponseCache, cacheKey } from '../cache/index.js';
 import { planCandidates, planContextFallbacks, runFailover } from '../router/index.js';
 import type { Candidate, Deployment, FailoverRequest, ModelRoute } from '../router/index.js';
-import { StatsCollector } from '../telemetry/index.js';
+import { StatsCollector, Tracing, wireDiagnostics } from '../telemetry/index.js';
+import type { RequestTrace } from '../telemetry/index.js';
+import type { TracerProvider } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
 import { Accounting } from './accounting.js';
 import type { BreakerboxEvents } from './accounting.js';
 import { buildRuntime } from './build.js';
-import type { Runtime } from './build.js';
-import type { ChatStream } from './chat-stream.js';
+import { Retirement, planReload } from './reload.js';
+import type { ReloadReport } from './reload.js';
+import { inspectJson, inspectStream, isObserved, observeRequest, tracedCall } from './observe.js';
+import type { BuildDeps, Runtime } from './build.js';
+import { ChatStream } from './chat-stream.js';
 import { createFetch } from './fetch.js';
 import type { BreakerboxMeta } from './meta.js';
 import type {
@@ -67,37 +72,40 @@ export interface BreakerboxDeps {
   readonly dispatcher?: Dispatcher;
   /** Environment for `${VAR}` in the config. @default process.env */
   readonly env?: Record<string, string | undefined>;
+  /** Spans go here when `telemetry.tracing` is on. @default the global tracer provider */
+  readonly tracerProvider?: TracerProvider;
 }
 
 /** The engine. Build it with {@link createBreakerbox}. */
 export class Breakerbox {
-  /** The validated configuration in force. */
-  readonly config: ResolvedConfig;
+  #config: ResolvedConfig;
   /** Routes `/chat/completions`, `/embeddings` and `/models` for the official `openai` SDK. */
   readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
   /** When this engine was created, epoch ms (the `created` of `/models` entries). */
   readonly startedAtEpochMs: number;
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #runtime: Runtime;
+  #runtime: Runtime;
   readonly #ledger: CostLedger;
   readonly #cache: ResponseCache | undefined;
   readonly #stats: StatsCollector;
   readonly #retryBudget: RetryBudget;
   readonly #accounting: Accounting;
-  readonly #rescue: RescueContext;
+  #rescue: RescueContext;
+  readonly #build: BuildDeps;
+  readonly #retired: Retirement;
   readonly #subscriptions: Disposable[] = [];
+  readonly #tracing: Tracing | undefined;
   #closed = false;
 
   constructor(config: ResolvedConfig, deps: BreakerboxDeps = {}) {
-    this.config = config;
+    this.#config = config;
     this.#clock = deps.clock ?? systemClock;
+    this.#retired = new Retirement(this.#clock);
     this.#random = deps.random ?? Math.random;
     this.startedAtEpochMs = this.#clock.epochMs();
-    this.#runtime = buildRuntime(config, {
-      clock: this.#clock,
-      ...(deps.dispatcher !== undefined && { dispatcher: deps.dispatcher }),
-    });
+    this.#build = { clock: this.#clock, ...(deps.dispatcher && { dispatcher: deps.dispatcher }) };
+    this.#runtime = buildRuntime(config, this.#build);
     this.#ledger = new CostLedger({
       prices: config.pricing,
       clock: this.#clock,
@@ -143,7 +151,30 @@ export class Breakerbox {
         this.#accounting.events.transition.emit(event);
       }),
     );
+    this.#subscriptions.push(...wireDiagnostics(this.#accounting.events));
+    this.#tracing = config.telemetry.tracing
+      ? new Tracing({
+          provider: deps.tracerProvider,
+          breakerState: (id) => this.#runtime.breakers.get(id).state,
+        })
+      : undefined;
     this.fetch = createFetch(this);
+  }
+
+  /** The validated configuration in force (the latest one {@link reload} took). */
+  get config(): ResolvedConfig {
+    return this.#config;
+  }
+
+  /** Swaps in a new configuration: running requests finish as they started (see reload.ts). */
+  reload(config: ResolvedConfig): ReloadReport {
+    const previous = { config: this.#config, runtime: this.#runtime };
+    const plan = planReload(previous, config, this.#build);
+    this.#config = config;
+    this.#runtime = plan.runtime;
+    this.#rescue = { ...this.#rescue, config };
+    this.#retired.retire(plan.retired, previous.config.deadlineMs);
+    return plan.report;
   }
 
   /** Subscribes to engine events; dispose the result to unsubscribe. */
@@ -302,6 +333,7 @@ export class Breakerbox {
       ...[...this.#runtime.upstreams.values()].map((u) => u.close()),
       this.#runtime.stateStore?.close(),
     ]);
+    await this.#retired.closeAll();
   }
 
   /** The failover request shared by every route, less its `call`. */
@@ -336,7 +368,19 @@ export class Breakerbox {
     };
   }
 
-  async #unary(kind: Route, body: AnyBody, options: CallOptions): Promise<UnaryResult> {
+  #unary(kind: Route, body: AnyBody, options: CallOptions): Promise<UnaryResult> {
+    if (!isObserved(this.#tracing)) return this.#runUnary(kind, body, options, undefined);
+    const seen = observeRequest(this.#tracing, { route: kind, model: body.model, options });
+    if (seen === undefined) return this.#runUnary(kind, body, options, undefined);
+    return seen.settle(this.#runUnary(kind, body, seen.options, seen.trace), (r) => r.report);
+  }
+
+  async #runUnary(
+    kind: Route,
+    body: AnyBody,
+    options: CallOptions,
+    trace: RequestTrace | undefined,
+  ): Promise<UnaryResult> {
     const startedMs = this.#clock.now();
     const requestId = options.requestId ?? newRequestId();
     const choice = chooseRoute(body.model, this.#runtime.models, this.config, this.#ledger);
@@ -361,7 +405,11 @@ export class Breakerbox {
       const sent = pin?.body ?? body;
       win = await runFailover<JsonResponse>({
         ...failover,
-        call: (d, attempt) => callJson(d, kind, upstreamRequest(d, sent, attempt, requestId)),
+        call: tracedCall(
+          trace,
+          (d, attempt) => callJson(d, kind, upstreamRequest(d, sent, attempt, requestId)),
+          inspectJson,
+        ),
       });
     } catch (thrown) {
       const error = pin ? pin.explain(thrown) : thrown;
@@ -403,10 +451,22 @@ export class Breakerbox {
     return { body: value.body, text: value.text, meta: report.meta, report };
   }
 
-  async #openStream(
+  #openStream(
     kind: StreamRoute,
     body: AnyBody,
     options: CallOptions,
+  ): Promise<ChatStream | ResponsesStream> {
+    if (!isObserved(this.#tracing)) return this.#runStream(kind, body, options, undefined);
+    const seen = observeRequest(this.#tracing, { route: 'stream', model: body.model, options });
+    if (seen === undefined) return this.#runStream(kind, body, options, undefined);
+    return seen.settle(this.#runStream(kind, body, seen.options, seen.trace), (s) => s.report);
+  }
+
+  async #runStream(
+    kind: StreamRoute,
+    body: AnyBody,
+    options: CallOptions,
+    trace: RequestTrace | undefined,
   ): Promise<ChatStream | ResponsesStream> {
     const startedMs = this.#clock.now();
     const requestId = options.requestId ?? newRequestId();
@@ -428,16 +488,20 @@ export class Breakerbox {
       const upstreamBody = streamBody(kind, pin?.body ?? body);
       win = await runFailover<OpenedStream>({
         ...failover,
-        call: (d, attempt) =>
-          openStream({
-            deployment: d,
-            request: upstreamRequest(d, upstreamBody, attempt, requestId),
-            deadlineSignal: attempt.signal,
-            callerSignal: options.signal,
-            clock: this.#clock,
-            attemptMs: attempt.attemptMs,
-            ...streamHooks(kind, d),
-          }),
+        call: tracedCall(
+          trace,
+          (d, attempt) =>
+            openStream({
+              deployment: d,
+              request: upstreamRequest(d, upstreamBody, attempt, requestId),
+              deadlineSignal: attempt.signal,
+              callerSignal: options.signal,
+              clock: this.#clock,
+              attemptMs: attempt.attemptMs,
+              ...streamHooks(kind, d),
+            }),
+          inspectStream,
+        ),
       });
     } catch (thrown) {
       const error = pin ? pin.explain(thrown) : thrown;

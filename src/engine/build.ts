@@ -26,8 +26,38 @@ export interface Runtime {
   readonly deployments: ReadonlyMap<string, Deployment>;
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly breakers: BreakerRegistry;
+  /** The limits each provider's deployments share, by provider name. */
+  readonly providerLimits: ReadonlyMap<string, AdmissionLimit[]>;
   /** Breaker state shared through Redis (`state.store: redis`); undefined: this process alone. */
   readonly stateStore: RedisBreakerStore | undefined;
+}
+
+/** A runtime being replaced by a reload, and the config it was built from. */
+export interface PreviousRuntime {
+  readonly config: ResolvedConfig;
+  readonly runtime: Runtime;
+}
+
+/** What of a deployment decides whether a reload may keep it (with its breaker and limits). */
+function deploymentSignature(config: ResolvedConfig, model: string, d: ResolvedDeployment): string {
+  const m = config.models[model];
+  return JSON.stringify([
+    d,
+    config.providers[d.provider],
+    m?.failoverOn,
+    priceFor(model, config.pricing),
+  ]);
+}
+
+function previousSignatures(previous: PreviousRuntime | undefined): Map<string, string> {
+  const signatures = new Map<string, string>();
+  if (previous === undefined) return signatures;
+  for (const m of Object.values(previous.config.models)) {
+    for (const d of m.deployments) {
+      signatures.set(`${m.name}\u0000${d.id}`, deploymentSignature(previous.config, m.name, d));
+    }
+  }
+  return signatures;
 }
 
 /**
@@ -80,27 +110,24 @@ function deploymentLimits(
   return limits;
 }
 
-/** Builds the graph. Deployments with the same id (provider and upstream model) share one breaker. */
-export function buildRuntime(config: ResolvedConfig, deps: BuildDeps): Runtime {
+/** One upstream client and the shared limits per provider; unchanged ones are taken over. */
+function buildProviders(
+  config: ResolvedConfig,
+  deps: BuildDeps,
+  previous: PreviousRuntime | undefined,
+  store: RedisBreakerStore | undefined,
+): { upstreams: Map<string, Upstream>; providerLimitMap: Map<string, AdmissionLimit[]> } {
   const { clock } = deps;
-  const breakers = new BreakerRegistry({ clock, maxBreakers: 100_000 });
-  const { state } = config;
-  const stateStore =
-    state.store === 'redis'
-      ? new RedisBreakerStore(
-          {
-            url: state.url,
-            keyPrefix: state.keyPrefix,
-            syncMs: state.syncMs,
-            commandTimeoutMs: state.commandTimeoutMs,
-            ...(state.replicaId !== undefined && { replicaId: state.replicaId }),
-          },
-          { clock, registry: breakers },
-        )
-      : undefined;
   const upstreams = new Map<string, Upstream>();
   const providerLimitMap = new Map<string, AdmissionLimit[]>();
   for (const p of Object.values(config.providers)) {
+    const before = previous?.config.providers[p.name];
+    const kept = previous?.runtime.upstreams.get(p.name);
+    if (kept !== undefined && JSON.stringify(before) === JSON.stringify(p)) {
+      upstreams.set(p.name, kept);
+      providerLimitMap.set(p.name, previous?.runtime.providerLimits.get(p.name) ?? []);
+      continue;
+    }
     upstreams.set(
       p.name,
       createUpstream({
@@ -114,8 +141,32 @@ export function buildRuntime(config: ResolvedConfig, deps: BuildDeps): Runtime {
         clock,
       }),
     );
-    providerLimitMap.set(p.name, providerLimits(p, clock, stateStore));
+    providerLimitMap.set(p.name, providerLimits(p, clock, store));
   }
+  return { upstreams, providerLimitMap };
+}
+
+/**
+ * Builds the graph. Deployments with the same id (provider and upstream model) share one breaker.
+ * With `previous` (a reload), what did not change is taken over as it is: a provider's upstream
+ * client and limits when its settings are equal, a deployment (its breaker, limits and latency
+ * estimate) when it, its provider, its model's `failoverOn` and its price are equal. A changed
+ * deployment gets a fresh breaker.
+ */
+export function buildRuntime(
+  config: ResolvedConfig,
+  deps: BuildDeps,
+  previous?: PreviousRuntime,
+): Runtime {
+  const { clock } = deps;
+  const breakers =
+    previous?.runtime.breakers ?? new BreakerRegistry({ clock, maxBreakers: 100_000 });
+  // A reload keeps the state store (and its connections): `state` takes effect at a restart.
+  const stateStore = previous
+    ? previous.runtime.stateStore
+    : createStateStore(config, breakers, clock);
+  const { upstreams, providerLimitMap } = buildProviders(config, deps, previous, stateStore);
+  const before = previousSignatures(previous);
   // Configured deployments never leave the registry: a fleet breaker keeps its local one.
   const breakerFor = (id: string, cfg: ResolvedDeployment['breaker']): Deployment['breaker'] => {
     const local = breakers.get(id, cfg);
@@ -127,6 +178,16 @@ export function buildRuntime(config: ResolvedConfig, deps: BuildDeps): Runtime {
     const list: Deployment[] = m.deployments.map((d) => {
       const existing = deployments.get(d.id);
       if (existing && existing.model === m.name) return existing;
+      const signature = before.get(`${m.name}\u0000${d.id}`);
+      const old = previous?.runtime.deployments.get(d.id);
+      if (signature !== undefined && old?.model === m.name) {
+        if (signature === deploymentSignature(config, m.name, d)) {
+          deployments.set(d.id, old);
+          return old;
+        }
+        // Changed: its breaker starts afresh with the new settings.
+        breakers.delete(d.id);
+      }
       const provider = config.providers[d.provider] as ResolvedProvider;
       const price = priceFor(m.name, config.pricing);
       const deployment: Deployment = {
@@ -160,5 +221,31 @@ export function buildRuntime(config: ResolvedConfig, deps: BuildDeps): Runtime {
       retryAttempts: m.retry.attempts,
     });
   }
-  return { models, deployments, upstreams, breakers, stateStore };
+  return {
+    models,
+    deployments,
+    upstreams,
+    breakers,
+    providerLimits: providerLimitMap,
+    stateStore,
+  };
+}
+
+function createStateStore(
+  config: ResolvedConfig,
+  breakers: BreakerRegistry,
+  clock: Clock,
+): RedisBreakerStore | undefined {
+  const { state } = config;
+  if (state.store !== 'redis') return undefined;
+  return new RedisBreakerStore(
+    {
+      url: state.url,
+      keyPrefix: state.keyPrefix,
+      syncMs: state.syncMs,
+      commandTimeoutMs: state.commandTimeoutMs,
+      ...(state.replicaId !== undefined && { replicaId: state.replicaId }),
+    },
+    { clock, registry: breakers },
+  );
 }

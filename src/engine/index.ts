@@ -1,5 +1,6 @@
 export { Breakerbox, createBreakerbox } from './breakerbox.js';
 export type { BreakerboxDeps } from './breakerbox.js';
+export type { ReloadReport } from './reload.js';
 export type {
   AnyChatRequest,
   ChatChunk,

@@ -13,6 +13,7 @@ import type { Clock, RetryBudget } from '../core/index.js';
 import type { ResolvedConfig } from '../config/index.js';
 import type { CostLedger } from '../cost/index.js';
 import type { ModelRoute, RetryControl, RouterDeadline } from '../router/index.js';
+import type { TraceHeaders } from '../telemetry/index.js';
 import type { FallbackKind } from './meta.js';
 
 /** Per-call options of `chat`, `stream` and `embed`. */
@@ -25,6 +26,11 @@ export interface CallOptions {
   readonly requestId?: string;
   /** The gateway client key's name, for per-key spend. */
   readonly clientKey?: string;
+  /**
+   * Headers of an incoming request (the gateway passes its client's): with tracing on, the
+   * request span continues their W3C trace context (`traceparent`, `tracestate`).
+   */
+  readonly traceHeaders?: TraceHeaders;
 }
 
 /** Generates a request id: `req_` and 24 hex digits. */

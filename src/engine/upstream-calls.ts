@@ -38,6 +38,7 @@ export function upstreamRequest(
     requestId,
   };
   if (attempt.attemptMs !== undefined) req.attemptMs = attempt.attemptMs;
+  if (attempt.traceHeaders !== undefined) req.traceHeaders = attempt.traceHeaders;
   if (d.failoverOn.length > 0) req.failoverOn = d.failoverOn;
   return req;
 }

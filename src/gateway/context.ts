@@ -1,7 +1,7 @@
 /**
  * What every handler shares: the engine, auth, limits, telemetry and the gateway's settings.
  */
-import type { Breakerbox } from '../engine/index.js';
+import type { Breakerbox, ReloadReport } from '../engine/index.js';
 import type { MetricsAuth } from '../config/index.js';
 import type { Access } from './access.js';
 import type { BodyBudget } from './body-budget.js';
@@ -9,12 +9,13 @@ import type { ClientLimits } from './client-limits.js';
 import type { DashboardFeed } from './dashboard.js';
 import type { GatewayLogger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { RequestLog } from './request-log.js';
 
 /** The gateway's shared state, handed to each handler. */
 export interface GatewayContext {
   readonly engine: Breakerbox;
-  /** The configured model names (fixed once the engine is built), for O(1) bounded labels. */
-  readonly models: ReadonlySet<string>;
+  /** The configured model names (those of the config in force), for O(1) bounded labels. */
+  readonly models: { has(name: string): boolean };
   readonly access: Access;
   readonly limits: ClientLimits;
   readonly metrics: GatewayMetrics;
@@ -30,6 +31,10 @@ export interface GatewayContext {
   readonly deadlineMs: number;
   /** Who may read `/metrics`. */
   readonly metricsAuth: MetricsAuth;
+  /** Re-reads the configuration and swaps it in (`POST /admin/reload`); unset: not available. */
+  readonly reload?: (() => Promise<ReloadReport>) | undefined;
+  /** The JSONL request log, when configured. */
+  readonly requestLog?: RequestLog | undefined;
   /** True once `close()` has started: `/readyz` answers 503. */
   isDraining(): boolean;
 }

@@ -8,6 +8,7 @@ import type { BreakerboxMeta, RequestEvent } from '../engine/index.js';
 import type { ClientIdentity } from './auth.js';
 import type { BodyHold } from './body-budget.js';
 import type { AttemptLogEntry, RequestLogLine } from './log.js';
+import type { LoggedContent } from './request-log.js';
 
 /** The longest client-sent `x-request-id` echoed back; longer ones are replaced. */
 const MAX_REQUEST_ID_LENGTH = 200;
@@ -58,6 +59,8 @@ export class Exchange {
   streamErrorEvent: ((error: unknown) => string) | undefined;
   /** Answered by the shutdown itself (`shutting_down`): later errors are not counted again. */
   cutByShutdown = false;
+  /** Message content for the request log, kept only when it logs content. */
+  content: LoggedContent | undefined;
   /** Ends this request's in-flight count (model routes only). */
   endInFlight: (() => void) | undefined;
   #abort: AbortController | undefined;

@@ -15,6 +15,7 @@ export type RouteId =
   | 'readyz'
   | 'circuits'
   | 'circuit-action'
+  | 'reload'
   | 'dashboard'
   | 'dashboard-events';
 
@@ -37,6 +38,7 @@ const FIXED: ReadonlyMap<string, { method: string; id: RouteId }> = new Map([
   ['/healthz', { method: 'GET', id: 'healthz' }],
   ['/readyz', { method: 'GET', id: 'readyz' }],
   ['/admin/circuits', { method: 'GET', id: 'circuits' }],
+  ['/admin/reload', { method: 'POST', id: 'reload' }],
   ['/dashboard', { method: 'GET', id: 'dashboard' }],
   ['/dashboard/events', { method: 'GET', id: 'dashboard-events' }],
 ]);

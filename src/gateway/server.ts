@@ -7,8 +7,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { routeError } from '../engine/index.js';
-import type { MetricsAuth } from '../config/index.js';
-import type { Breakerbox } from '../engine/index.js';
+import type { MetricsAuth, RequestLogSettings } from '../config/index.js';
+import type { Breakerbox, ReloadReport } from '../engine/index.js';
 import { Access } from './access.js';
 import { BodyBudget } from './body-budget.js';
 import type { ClientKeyConfig } from './auth.js';
@@ -21,6 +21,7 @@ import { createHttpServer } from './http-server.js';
 import { cutExchange } from './shutdown-cut.js';
 import { RequestGuard, checkJsonBody } from './guard.js';
 import { handleCircuitAction, handleCircuits } from './handlers/admin.js';
+import { handleReload } from './handlers/reload.js';
 import { MidStreamFailure, handleModelCall, handleModels } from './handlers/openai.js';
 import {
   handleDashboard,
@@ -36,6 +37,7 @@ import { logStateStore } from './state-store-log.js';
 import { GatewayMetrics } from './metrics.js';
 import { HttpError, attemptsOf, codeOf, detailOf, sendError } from './respond.js';
 import { RequestIds } from './request-id.js';
+import { openRequestLog } from './request-log.js';
 import { resolveRoute, splitTarget } from './routes.js';
 import type { RouteMatch } from './routes.js';
 import { errorSource } from './taxonomy.js';
@@ -89,6 +91,10 @@ export interface GatewayOptions {
   readonly maxConnections?: number;
   /** Body bytes buffered across requests. @default config `server.maxBufferedBodyBytes` */
   readonly maxBufferedBodyBytes?: number;
+  /** Re-reads the config for `POST /admin/reload` (serve: the config file). @default none */
+  readonly reload?: () => Promise<ReloadReport>;
+  /** The JSONL request log. @default config `server.requestLog` (none) */
+  readonly requestLog?: RequestLogSettings;
 }
 
 /** A running gateway. */
@@ -157,7 +163,8 @@ class GatewayServer implements Gateway {
     this.#dashboard = new LiveDashboard(this.engine, options.dashboardIntervalMs ?? 1000);
     this.#ctx = {
       engine: this.engine,
-      models: new Set(this.engine.models),
+      // Live: a config reload may add or remove models.
+      models: { has: (name) => Object.hasOwn(this.engine.config.models, name) },
       access,
       limits: new ClientLimits({ identities: access.keys.identities, ledger: this.engine.ledger }),
       metrics: this.metrics,
@@ -169,6 +176,8 @@ class GatewayServer implements Gateway {
       deadlineMs: this.engine.config.deadlineMs,
       metricsAuth: settings.metricsAuth,
       isDraining: () => this.#draining,
+      requestLog: openRequestLog(options, this.logger),
+      reload: options.reload,
     };
     this.#guard = new RequestGuard({
       host: settings.host,
@@ -323,6 +332,9 @@ class GatewayServer implements Gateway {
       case 'circuit-action':
         handleCircuitAction(ctx, ex, route.name ?? '', route.action ?? 'reset');
         break;
+      case 'reload':
+        await handleReload(ctx, ex);
+        break;
       case 'dashboard':
         handleDashboard(ctx, ex);
         break;
@@ -379,6 +391,7 @@ class GatewayServer implements Gateway {
           logRequest(this.logger, ex.logLine(now));
         });
     }
+    this.#ctx.requestLog?.record(ex, now);
     if (this.#draining) {
       this.#server.closeIdleConnections();
       if (this.#inFlight.size === 0) this.#onIdle?.();
@@ -417,6 +430,7 @@ class GatewayServer implements Gateway {
     await closed;
     for (const s of this.#subscriptions) s.dispose();
     this.metrics.dispose();
+    await this.#ctx.requestLog?.close();
     this.logger.info({ event: 'closed', cut, told }, 'gateway closed');
   }
 }

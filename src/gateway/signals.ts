@@ -15,6 +15,8 @@ export interface SignalHandlerOptions {
   readonly signals?: readonly NodeJS.Signals[];
   /** Also close the engine (its upstream pools) after the drain. @default true */
   readonly closeEngine?: boolean;
+  /** Runs after the drain (and the engine's close), before exiting: flush exporters, logs. */
+  readonly afterDrain?: () => Promise<void>;
   /** How to leave. @default process.exit */
   readonly exit?: (code: number) => void;
 }
@@ -41,6 +43,7 @@ export function installSignalHandlers(
     const run = async (): Promise<void> => {
       await gateway.close(options.graceMs);
       if (options.closeEngine ?? true) await gateway.engine.close();
+      await options.afterDrain?.();
     };
     run().then(
       () => {

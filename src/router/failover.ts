@@ -53,6 +53,10 @@ export interface AttemptContext {
    * Undefined: the deadline alone bounds the attempt.
    */
   readonly attemptMs: number | undefined;
+  /** 0 on the first pass over the plan; `n` for retry number `n`. */
+  readonly retry?: number;
+  /** Trace context headers (`traceparent`) to send upstream; set by tracing, when on. */
+  readonly traceHeaders?: Readonly<Record<string, string>>;
 }
 
 /** Everything one failover run needs. */
@@ -129,6 +133,7 @@ class FailoverRun<T> {
   #queue: readonly Candidate[];
   #usedContextPlan = false;
   #pendingContextSwitch = false;
+  #retry = 0;
 
   constructor(req: FailoverRequest<T>) {
     this.#req = req;
@@ -184,7 +189,7 @@ class FailoverRun<T> {
         : retryCapMs(d, deadline.remainingMs());
     let result: CallResult<T>;
     try {
-      result = await this.#req.call(d, { signal: deadline.signal, attemptMs });
+      result = await this.#req.call(d, { signal: deadline.signal, attemptMs, retry: this.#retry });
     } catch (error) {
       // A route's call function must return results; a throw is a bug, but it must not leak
       // the permit or the slot.
@@ -285,6 +290,7 @@ class FailoverRun<T> {
   async #retryPhase(): Promise<FailoverSuccess<T> | undefined> {
     const { retry } = this.#req;
     for (let n = 1; n <= retry.attempts; n++) {
+      this.#retry = n;
       const pool = this.#retryPool();
       if (pool.length === 0) return undefined;
       if (!(await this.#backoff(retry.backoffMs(n)))) return undefined;

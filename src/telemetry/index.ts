@@ -20,3 +20,19 @@ export type {
 } from './stats-types.js';
 export { BucketRing } from './history.js';
 export type { BucketRingOptions, BucketSlot } from './history.js';
+export { Tracing, RequestTrace, TRACER_NAME } from './tracing.js';
+export type { TracedAnswer, TracedRequestEnd, RequestTraceInit } from './tracing.js';
+export {
+  extractTraceContext,
+  injectTraceContext,
+  parseTraceparent,
+  formatTraceparent,
+} from './trace-context.js';
+export type { TraceHeaders } from './trace-context.js';
+export {
+  DIAGNOSTICS_CHANNELS,
+  hasRequestStartSubscribers,
+  publishRequestStart,
+  wireDiagnostics,
+} from './diagnostics.js';
+export type { RequestStartMessage } from './diagnostics.js';

@@ -314,9 +314,14 @@ class OpenAIUpstream implements Upstream {
       origin: this.#origin,
       path: target.path,
       method: target.method,
-      headers: req.requestId
-        ? { ...target.headers, 'x-request-id': req.requestId }
-        : target.headers,
+      headers:
+        req.requestId || req.traceHeaders
+          ? {
+              ...target.headers,
+              ...(req.requestId && { 'x-request-id': req.requestId }),
+              ...req.traceHeaders,
+            }
+          : target.headers,
       body,
       signal: attempt.signal,
       // Our own timers (see Attempt) enforce these, to the millisecond.

@@ -77,6 +77,8 @@ export interface UpstreamRequest {
   attemptMs?: number;
   /** Sent upstream as `x-request-id`. */
   requestId?: string;
+  /** Extra trace context headers (W3C `traceparent`, `tracestate`) sent upstream as they are. */
+  traceHeaders?: Readonly<Record<string, string>>;
   /** 4xx statuses that count as deployment failures for this request's model (`failoverOn`). */
   failoverOn?: readonly number[];
 }

@@ -14,6 +14,7 @@ import { readDeadline } from '../deadline.js';
 import type { Exchange } from '../exchange.js';
 import { sendJson } from '../respond.js';
 import { pumpEvents } from './events.js';
+import { requestContent, withResponseContent } from '../request-log.js';
 import { pumpStream } from './stream.js';
 
 /** Authenticates the caller and applies its key's limits. @throws the 401/429 errors */
@@ -48,9 +49,12 @@ export async function handleModelCall(
   const body = parseJson(bytes, ctx.maxJsonDepth);
   ex.model = modelOf(ctx, body);
   ex.stream = isStreamCall(route.id, body);
+  if (ctx.requestLog?.content === true) ex.content = requestContent(body);
   const options: CallOptions & { requestId: string } = {
     signal: ex.signal,
     requestId: ex.requestId,
+    // With tracing on, the request span continues the client's `traceparent`.
+    traceHeaders: ex.req.headers,
     ...(ex.client !== undefined && { clientKey: ex.client.name }),
     ...(hint.deadlineMs !== undefined && { deadlineMs: hint.deadlineMs }),
   };
@@ -61,6 +65,8 @@ export async function handleModelCall(
     if (answer.result) {
       ex.meta = answer.result.meta;
       ex.report = answer.result.report;
+      if (ex.content !== undefined)
+        ex.content = withResponseContent(ex.content, answer.result.body);
     }
     sendJson(ex.res, 200, answer.text, answer.headers);
     return;
