@@ -22,7 +22,7 @@ import { Retirement, planReload } from './reload.js';
 import type { ReloadReport } from './reload.js';
 import { inspectJson, inspectStream, isObserved, observeRequest, tracedCall } from './observe.js';
 import type { BuildDeps, Runtime } from './build.js';
-import { ChatStream } from './chat-stream.js';
+import type { ChatStream } from './chat-stream.js';
 import { createFetch } from './fetch.js';
 import type { BreakerboxMeta } from './meta.js';
 import type {
