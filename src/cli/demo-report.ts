@@ -2,7 +2,7 @@
  * The demo's closing report: what the clients saw, what the breakers did during each fault, and
  * what the fallbacks cost compared with an all-primary run.
  */
-import type { Breakerbox } from '../engine/index.js';
+import type { DemoEngine } from './demo-fleet.js';
 import type { Simulator } from '../sim/index.js';
 import { PRIMARY } from './demo-config.js';
 import type { DemoIncident } from './demo-config.js';
@@ -22,11 +22,11 @@ interface Reading {
 /** Reads the simulator's and the engine's counters when each incident starts and ends. */
 export class IncidentWatch {
   readonly #sim: Simulator;
-  readonly #engine: Breakerbox;
+  readonly #engine: DemoEngine;
   readonly #start = new Map<DemoIncident, Reading>();
   readonly #end = new Map<DemoIncident, Reading>();
 
-  constructor(sim: Simulator, engine: Breakerbox) {
+  constructor(sim: Simulator, engine: DemoEngine) {
     this.#sim = sim;
     this.#engine = engine;
   }

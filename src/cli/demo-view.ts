@@ -3,7 +3,7 @@
  * plain lines (phase changes, transitions, a periodic status line) when stdout is a pipe or a file.
  */
 import { stripVTControlCharacters } from 'node:util';
-import type { Breakerbox } from '../engine/index.js';
+import type { DemoEngine } from './demo-fleet.js';
 import { DEMO_MODELS, PRIMARY, incidentsAt, phaseAt } from './demo-config.js';
 import type { DemoScript } from './demo-config.js';
 import type { DemoTally } from './demo-traffic.js';
@@ -20,7 +20,7 @@ export interface SeenTransition {
 
 /** Everything a frame, a status line or the report is drawn from. */
 export interface DemoView {
-  readonly engine: Breakerbox;
+  readonly engine: DemoEngine;
   readonly tally: DemoTally;
   readonly script: DemoScript;
   readonly durationMs: number;

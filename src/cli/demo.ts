@@ -17,6 +17,8 @@ import { DEMO_DEADLINE_MS, DEMO_DEFAULTS, demoConfig, demoScript } from './demo-
 import type { DemoScript } from './demo-config.js';
 import { IncidentWatch, REQUIRED_SUCCESS_RATE, renderReport } from './demo-report.js';
 import { DemoTally, driveTraffic } from './demo-traffic.js';
+import { FLEET_LIMITS, fleetEngine, fleetLines, fleetRedis } from './demo-fleet.js';
+import type { DemoEngine, FleetRedis, ReplicaTransition } from './demo-fleet.js';
 import { LiveFrame, PlainLines, renderFrame } from './demo-view.js';
 import type { DemoView, SeenTransition } from './demo-view.js';
 import { paint } from './format.js';
@@ -34,6 +36,8 @@ export interface DemoOptions {
   readonly seed?: number;
   /** Whether stdout is a terminal. @default process.stdout.isTTY */
   readonly isTTY?: boolean;
+  /** Gateways sharing breaker state through Redis (1: one gateway, no Redis). @default 1 */
+  readonly fleet?: number;
 }
 
 /** Bounds of the options: long enough for every phase, short enough to stay a demo. */
@@ -55,6 +59,10 @@ export function checkDemoOptions(options: DemoOptions): string | undefined {
   if (!Number.isInteger(c) || c < 1 || c > DEMO_LIMITS.maxConcurrency) {
     return `--concurrency must be an integer from 1 to ${DEMO_LIMITS.maxConcurrency}`;
   }
+  const f = options.fleet ?? 1;
+  if (f !== 1 && (!Number.isInteger(f) || f < FLEET_LIMITS.min || f > FLEET_LIMITS.max)) {
+    return `--fleet must be an integer from ${FLEET_LIMITS.min} to ${FLEET_LIMITS.max}`;
+  }
   return undefined;
 }
 
@@ -75,21 +83,48 @@ export async function runDemo(options: DemoOptions, output: Output): Promise<num
     seed: options.seed ?? DEMO_DEFAULTS.seed,
     live: (options.live ?? true) && (options.isTTY ?? process.stdout.isTTY),
   };
+  let redis: FleetRedis | undefined;
+  if ((options.fleet ?? 1) > 1) {
+    const found = await fleetRedis();
+    if (typeof found === 'string') {
+      output.err(found);
+      return 1;
+    }
+    redis = found;
+  }
   // Its faults come from the script, from the first step on.
   const sim = await startSimulator({ host: '127.0.0.1', port: 0, seed: settings.seed });
-  let engine: Breakerbox | undefined;
-  let gateway: Gateway | undefined;
+  const engines: Breakerbox[] = [];
+  const gateways: Gateway[] = [];
   try {
-    engine = createBreakerbox(demoConfig(sim.url, settings.durationMs), { env: {} });
-    // Quiet: the demo draws its own output.
-    gateway = await startGateway({ engine, host: '127.0.0.1', port: 0, logger: silentLogger() });
-    return await drive({ settings, output, sim, engine, gateway });
+    for (const replica of REPLICAS.slice(0, options.fleet ?? 1)) {
+      const config = demoConfig(sim.url, settings.durationMs);
+      const state = redis && {
+        store: 'redis' as const,
+        url: redis.url,
+        keyPrefix: redis.prefix,
+        replicaId: replica,
+        syncMs: 200,
+      };
+      const engine = createBreakerbox(state ? { ...config, state } : config, { env: {} });
+      engines.push(engine);
+      // Quiet: the demo draws its own output.
+      gateways.push(
+        await startGateway({ engine, host: '127.0.0.1', port: 0, logger: silentLogger() }),
+      );
+    }
+    await Promise.all(engines.map((e) => e.stateStore?.whenShared() ?? Promise.resolve()));
+    return await drive({ settings, output, sim, engines, gateways, redis });
   } finally {
-    await gateway?.close(CLOSE_GRACE_MS);
-    await engine?.close();
+    await Promise.all(gateways.map((g) => g.close(CLOSE_GRACE_MS)));
+    await Promise.all(engines.map((e) => e.close()));
     await sim.close();
+    await redis?.stop();
   }
 }
+
+/** Names of a fleet demo's replicas. */
+const REPLICAS = ['a', 'b', 'c', 'd', 'e'] as const;
 
 /** The options with their defaults applied. */
 interface Settings {
@@ -104,17 +139,28 @@ interface Run {
   readonly settings: Settings;
   readonly output: Output;
   readonly sim: Simulator;
-  readonly engine: Breakerbox;
-  readonly gateway: Gateway;
+  /** One engine, or a fleet of them (one per gateway) sharing Redis. */
+  readonly engines: readonly Breakerbox[];
+  readonly gateways: readonly Gateway[];
+  readonly redis: FleetRedis | undefined;
 }
 
 function printBanner(run: Run, script: DemoScript): void {
-  const { output, gateway, sim } = run;
+  const { output, sim, gateways, redis } = run;
+  const gateway = gateways[0] as Gateway;
   const c = output.color;
   output.out(
     `${paint(c, 'bold', 'breakerbox demo')}: ${run.settings.durationMs / 1000} s of traffic from ${run.settings.concurrency} openai-SDK clients, over a simulated provider (no API key, loopback only)`,
   );
-  output.out(`  gateway    ${paint(c, 'cyan', `${gateway.url}/v1`)}`);
+  if (redis !== undefined) {
+    output.out(
+      `  fleet      ${gateways.length} gateways sharing breaker state through Redis at ${redis.url}${redis.started ? ' (started for the demo)' : ''}; requests go round-robin`,
+    );
+  }
+  for (const [i, g] of gateways.entries()) {
+    const label = gateways.length > 1 ? `gateway ${REPLICAS[i] ?? i}` : 'gateway  ';
+    output.out(`  ${label.padEnd(10)} ${paint(c, 'cyan', `${g.url}/v1`)}`);
+  }
   output.out(
     `  dashboard  ${paint(c, 'cyan', `${gateway.url}/dashboard`)}  (open it while the demo runs)`,
   );
@@ -126,20 +172,28 @@ function printBanner(run: Run, script: DemoScript): void {
 /** What the run watches while it goes: transitions, incident counters, the scripted faults. */
 interface Observers {
   readonly transitions: SeenTransition[];
+  /** Every replica's transitions (a fleet run). */
+  readonly replicaTransitions: ReplicaTransition[];
   readonly watch: IncidentWatch;
   stop(): void;
 }
 
 /** Starts the simulator's schedule, the incident marks and the transition log at `startMs`. */
-function observe(run: Run, script: DemoScript, startMs: number): Observers {
-  const { sim, engine } = run;
+function observe(run: Run, view: DemoEngine, script: DemoScript, startMs: number): Observers {
+  const { sim, engines } = run;
   const transitions: SeenTransition[] = [];
-  const watch = new IncidentWatch(sim, engine);
+  const replicaTransitions: ReplicaTransition[] = [];
+  const watch = new IncidentWatch(sim, view);
   // The engine's clock is performance.now(), like startMs: atMs - startMs is time into the run.
-  const subscription = engine.on('transition', (e) => {
-    const { deployment, from, to, reason } = e;
-    transitions.push({ atMs: e.atMs - startMs, deployment, from, to, reason });
-  });
+  const subscriptions = engines.map((engine, i) =>
+    engine.on('transition', (e) => {
+      const { deployment, from, to, reason } = e;
+      const atMs = e.atMs - startMs;
+      // The live log follows the first replica (circuit states are shared in a fleet).
+      if (i === 0) transitions.push({ atMs, deployment, from, to, reason });
+      replicaTransitions.push({ replica: REPLICAS[i] ?? String(i), deployment, to, reason, atMs });
+    }),
+  );
   const timers = script.incidents.flatMap((i) => [
     setTimeout(() => {
       watch.mark(i, 'from');
@@ -151,11 +205,12 @@ function observe(run: Run, script: DemoScript, startMs: number): Observers {
   const scheduled = sim.schedule({ steps: script.steps });
   return {
     transitions,
+    replicaTransitions,
     watch,
     stop: () => {
       for (const t of timers) clearTimeout(t);
       scheduled.cancel();
-      subscription.dispose();
+      for (const s of subscriptions) s.dispose();
     },
   };
 }
@@ -193,7 +248,9 @@ function presenter(live: boolean, output: Output, durationMs: number): Presenter
 
 /** Schedules the incident, runs the clients, draws, reports. */
 async function drive(run: Run): Promise<number> {
-  const { settings, output, engine, gateway } = run;
+  const { settings, output, engines, gateways } = run;
+  const gateway = gateways[0] as Gateway;
+  const engine: DemoEngine = engines.length > 1 ? fleetEngine(engines) : (engines[0] as Breakerbox);
   const { durationMs } = settings;
   const script = demoScript(durationMs);
   printBanner(run, script);
@@ -202,11 +259,12 @@ async function drive(run: Run): Promise<number> {
     baseURL: `${gateway.url}/v1`,
     maxRetries: 0,
     timeout: DEMO_DEADLINE_MS,
+    ...(gateways.length > 1 && { fetch: roundRobin(gateways) }),
   });
   const tally = new DemoTally();
   const abort = new AbortController();
   const startMs = performance.now();
-  const observers = observe(run, script, startMs);
+  const observers = observe(run, engine, script, startMs);
   const view = (): DemoView => ({
     engine,
     tally,
@@ -242,6 +300,24 @@ async function drive(run: Run): Promise<number> {
   }
   const interrupted = abort.signal.aborted;
   output.out(renderReport(view(), observers.watch, { color: output.color, interrupted }));
+  if (run.redis !== undefined) {
+    output.out('the fleet:');
+    const replicas = REPLICAS.slice(0, engines.length);
+    for (const line of fleetLines(observers.replicaTransitions, 'sim/gpt-4.1', replicas)) {
+      output.out(line);
+    }
+  }
   if (interrupted) return exitCode;
   return (tally.successRate ?? 0) >= REQUIRED_SUCCESS_RATE ? 0 : 1;
+}
+
+/** A fetch that sends each request to the next gateway in turn (the openai SDK's `fetch`). */
+function roundRobin(gateways: readonly Gateway[]): typeof fetch {
+  let next = 0;
+  return (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const target = new URL((gateways[next++ % gateways.length] as Gateway).url);
+    url.host = target.host;
+    return fetch(url, init);
+  };
 }

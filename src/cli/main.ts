@@ -180,8 +180,20 @@ function addDemo(program: Command, output: Output, exit: Exit): void {
       DEMO_DEFAULTS.concurrency,
     )
     .option('--seed <n>', 'seed of the faults and the request mix', integer, DEMO_DEFAULTS.seed)
+    .option(
+      '--fleet <n>',
+      'run n gateways (2 to 5) sharing breaker state through Redis (127.0.0.1:6379, or a redis-server started for the demo)',
+      integer,
+      1,
+    )
     .action(
-      async (opts: { duration: number; live: boolean; concurrency: number; seed: number }) => {
+      async (opts: {
+        duration: number;
+        live: boolean;
+        concurrency: number;
+        seed: number;
+        fleet: number;
+      }) => {
         const runDemo = await loadDemo(output);
         if (runDemo === undefined) {
           exit(1);
@@ -192,6 +204,7 @@ function addDemo(program: Command, output: Output, exit: Exit): void {
           live: opts.live,
           concurrency: opts.concurrency,
           seed: opts.seed,
+          fleet: opts.fleet,
         };
         const code = await runDemo(options, output);
         exit(code);
