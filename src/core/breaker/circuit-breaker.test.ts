@@ -79,9 +79,16 @@ test('a permit is cheap to tell apart and carries generation and, when needed, t
     { ...p },
     { admitted: true, generation: 0, acquiredAtMs: 1_005, probeId: 0, isProbe: false },
   );
-  // A closed breaker with no slow-call or rate trip skips the clock on the hot path.
+  // A closed breaker with no slow-call trip skips the clock on the hot path; a rate window reads
+  // it once, when the call is recorded.
   const plain = setup();
   assert.ok(Number.isNaN(admit(plain.breaker).acquiredAtMs));
+  const rate = setup({
+    trip: {
+      rate: { window: { type: 'time', sizeMs: 10_000, buckets: 10 }, minCalls: 2, failureRate: 1 },
+    },
+  });
+  assert.ok(Number.isNaN(admit(rate.breaker).acquiredAtMs));
 });
 
 test('a breaker used without reading the clock still reports its last use, never too early', () => {
