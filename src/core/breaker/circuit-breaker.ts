@@ -117,14 +117,15 @@ export class CircuitBreaker implements Policy {
   readonly #config: ResolvedBreakerConfig;
   readonly #state: BreakerState = createBreakerState();
   readonly #clock: Clock;
-  readonly #random: () => number;
-  // Read only off the hot path (errors, events): kept as given, so a registry's members can share
-  // one deps object and an idle breaker stays small.
+  // Kept as given (clock, random, classifiers, sink), so a registry's members can share one deps
+  // object and an idle breaker stays small.
   readonly #deps: CircuitBreakerDeps;
   #own: BreakerEventSink | null = null;
+  /**
+   * Monotonic ms of the last use; NaN after an `acquire()` that skipped the clock, which
+   * {@link lastUsedMs} turns into a time (one field rather than a time and a flag).
+   */
   #lastUsedMs: number;
-  /** Set by an `acquire()` that skipped the clock; {@link lastUsedMs} turns it into a time. */
-  #touched = false;
 
   /**
    * @param config trip, open and half-open settings; defaults: 5 consecutive failures, open
@@ -134,7 +135,6 @@ export class CircuitBreaker implements Policy {
   constructor(config?: CircuitBreakerConfig, deps: CircuitBreakerDeps = NO_DEPS) {
     this.#config = config === undefined ? defaultsResolved() : resolveBreakerConfig(config);
     this.#clock = deps.clock ?? systemClock;
-    this.#random = deps.random ?? Math.random;
     this.name = deps.name ?? '';
     this.#deps = deps;
     this.#lastUsedMs = this.#clock.now();
@@ -175,10 +175,7 @@ export class CircuitBreaker implements Policy {
    * reported as now, so an idle sweep may evict a breaker late, never early.
    */
   get lastUsedMs(): number {
-    if (this.#touched) {
-      this.#touched = false;
-      this.#lastUsedMs = this.#clock.now();
-    }
+    if (Number.isNaN(this.#lastUsedMs)) this.#lastUsedMs = this.#clock.now();
     return this.#lastUsedMs;
   }
 
@@ -192,11 +189,10 @@ export class CircuitBreaker implements Policy {
     // breaker needs the time of a permit only to time it against `slowCallMs` (a rate window
     // takes the time once, when the call is recorded).
     if (state.state === 'closed' && this.#config.slowCallMs === Infinity) {
-      this.#touched = true;
+      this.#lastUsedMs = NaN;
       return new BreakerPermit(state.generation, NaN, 0);
     }
     const nowMs = this.#clock.now();
-    this.#touched = false;
     this.#lastUsedMs = nowMs;
     // The fast-fail path: open and not yet due. The same as the general path below (no
     // transition, a counted rejection), without its dispatch.
@@ -236,7 +232,12 @@ export class CircuitBreaker implements Policy {
       outcome.type === 'success' && state.state === 'closed' && !config.successNeedsClock
         ? 0
         : this.#clock.now();
-    const t = recordOutcome(state, config, { permit, outcome, random: this.#random }, nowMs);
+    const t = recordOutcome(
+      state,
+      config,
+      { permit, outcome, random: this.#deps.random ?? Math.random },
+      nowMs,
+    );
     if (t !== null) this.#emitTransition(t, nowMs);
   }
 
