@@ -5,6 +5,7 @@ import { CALLER_ERROR, CANCELLED, SUCCESS, failure } from '../outcome.js';
 import type { Outcome } from '../outcome.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { CircuitBreakerConfig, Permit, RejectionEvent, TransitionEvent } from './state.js';
+import { FORCED_OPEN_RETRY_AFTER_MS } from './state.js';
 
 const FAIL = failure('server_error');
 
@@ -276,4 +277,21 @@ test('msUntilAdmission reads the wait without taking a permit', () => {
   assert.equal(breaker.state, 'open');
   clock.advance(600);
   assert.equal(breaker.msUntilAdmission(), 0);
+});
+
+test('forced open rejects without the clock, yet its event and last use carry the time', () => {
+  const { clock, breaker } = setup();
+  breaker.forceOpen();
+  clock.advance(2_000);
+  const seen: number[] = [];
+  breaker.onRejection((e) => seen.push(e.atMs));
+  assert.deepEqual(rejection(breaker), {
+    admitted: false,
+    retryAfterMs: FORCED_OPEN_RETRY_AFTER_MS,
+    state: 'forced-open',
+  });
+  assert.deepEqual(seen, [3_000]);
+  clock.advance(500);
+  assert.equal(breaker.lastUsedMs, 3_500, 'a use without a clock read reads as now, never earlier');
+  assert.equal(breaker.snapshot().totals.rejections, 1);
 });

@@ -24,6 +24,7 @@ import type {
   TransitionEvent,
   WouldTripEvent,
 } from './state.js';
+import { FORCED_OPEN_RETRY_AFTER_MS } from './state.js';
 import {
   advanceTime,
   applyOperator,
@@ -191,6 +192,13 @@ export class CircuitBreaker implements Policy {
     if (state.state === 'closed' && this.#config.slowCallMs === Infinity) {
       this.#lastUsedMs = NaN;
       return new BreakerPermit(state.generation, NaN, 0);
+    }
+    // Forced open rejects whatever the time: no clock read (an event, if anyone listens, reads it).
+    if (state.state === 'forced-open') {
+      this.#lastUsedMs = NaN;
+      state.totalRejections++;
+      this.#emitRejection(FORCED_OPEN_RETRY_AFTER_MS, NaN);
+      return new BreakerRejection(FORCED_OPEN_RETRY_AFTER_MS, 'forced-open');
     }
     const nowMs = this.#clock.now();
     this.#lastUsedMs = nowMs;
@@ -415,6 +423,7 @@ export class CircuitBreaker implements Policy {
     b?.emit(event);
   }
 
+  /** `nowMs` NaN: the caller skipped the clock; it is read only if someone listens. */
   #emitRejection(retryAfterMs: number, nowMs: number): void {
     const a = this.#own?.rejections;
     const b = this.#deps.sink?.rejections;
@@ -423,7 +432,7 @@ export class CircuitBreaker implements Policy {
       breaker: this.name,
       state: this.#state.state,
       retryAfterMs,
-      atMs: nowMs,
+      atMs: Number.isNaN(nowMs) ? this.#clock.now() : nowMs,
     };
     a?.emit(event);
     b?.emit(event);
