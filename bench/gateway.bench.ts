@@ -18,7 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, writeSection } from './harness.js';
-import { latency, throughput } from './gateway/load.js';
+import { latencies, throughput } from './gateway/load.js';
 import type { Latency, Mode, Target, Throughput } from './gateway/load.js';
 import { installPortkey } from './gateway/portkey.js';
 import { canPin, firstLine, freePort, startNode, stopAll, waitForHttp } from './gateway/procs.js';
@@ -169,9 +169,9 @@ async function main(): Promise<void> {
       lat.set(key(t, m), []);
       // Warm-up: JIT, connection pools.
       await throughput(t, m, CONNECTIONS, 1);
-      await latency(t, m, 300, 500);
     }
   }
+  for (const m of MODES) await latencies(targets, m, 500, 500);
   for (let r = 0; r < ROUNDS; r++) {
     for (const m of MODES) {
       for (const t of shuffle(targets)) {
@@ -180,8 +180,12 @@ async function main(): Promise<void> {
           notes.push(`${t.name} ${m} round ${r + 1}: ${res.failed} failed requests.`);
         tp.get(key(t, m))?.push(res);
       }
-      for (const t of shuffle(targets))
-        lat.get(key(t, m))?.push(await latency(t, m, LATENCY_MS, 5_000));
+      const order = shuffle(targets);
+      const round = await latencies(order, m, LATENCY_MS * targets.length, 5_000);
+      order.forEach((t, k) => {
+        const l = round[k];
+        if (l !== undefined) lat.get(key(t, m))?.push(l);
+      });
     }
     console.error(`round ${r + 1}/${ROUNDS} done`);
   }

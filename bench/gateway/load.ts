@@ -82,34 +82,57 @@ function medianOf(xs: number[]): number {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-/** Sequential requests on one keep-alive connection for `ms` (at most `maxRequests`). */
-export async function latency(
+/** One request on `client`: ms to the whole answer and to its first body chunk. */
+async function timed(
+  client: Client,
   target: Target,
+  body: string,
+): Promise<{ totalMs: number; firstMs: number }> {
+  const headers = { 'content-type': 'application/json', ...target.headers };
+  const start = process.hrtime.bigint();
+  const r = await client.request({ path: target.path, method: 'POST', headers, body });
+  let firstAt = 0n;
+  for await (const c of r.body as AsyncIterable<Buffer>) {
+    if (firstAt === 0n && c.length > 0) firstAt = process.hrtime.bigint();
+  }
+  const end = process.hrtime.bigint();
+  if (r.statusCode !== 200) throw new Error(`${target.name}: status ${r.statusCode}`);
+  return {
+    totalMs: Number(end - start) / 1e6,
+    firstMs: Number((firstAt === 0n ? end : firstAt) - start) / 1e6,
+  };
+}
+
+/**
+ * Sequential requests, one keep-alive connection per target, taking the targets in turn request
+ * by request for `ms` (at most `maxRequests` each): on a machine whose load drifts, every target
+ * sees the same moments, so the differences between them hold better than blocks of one target.
+ */
+export async function latencies(
+  targets: readonly Target[],
   mode: Mode,
   ms: number,
   maxRequests: number,
-): Promise<Latency> {
-  const client = new Client(`http://127.0.0.1:${target.port}`, { pipelining: 1 });
+): Promise<Latency[]> {
+  const clients = targets.map((t) => new Client(`http://127.0.0.1:${t.port}`, { pipelining: 1 }));
   const body = requestBody(mode);
-  const headers = { 'content-type': 'application/json', ...target.headers };
-  const total: number[] = [];
-  const first: number[] = [];
+  const total: number[][] = targets.map(() => []);
+  const first: number[][] = targets.map(() => []);
   const until = performance.now() + ms;
   try {
-    while (performance.now() < until && total.length < maxRequests) {
-      const start = process.hrtime.bigint();
-      const r = await client.request({ path: target.path, method: 'POST', headers, body });
-      let firstAt = 0n;
-      for await (const c of r.body as AsyncIterable<Buffer>) {
-        if (firstAt === 0n && c.length > 0) firstAt = process.hrtime.bigint();
+    for (let n = 0; n < maxRequests && performance.now() < until; n++) {
+      for (let k = 0; k < targets.length; k++) {
+        const t = await timed(clients[k] as Client, targets[k] as Target, body);
+        total[k]?.push(t.totalMs);
+        first[k]?.push(t.firstMs);
       }
-      const end = process.hrtime.bigint();
-      if (r.statusCode !== 200) throw new Error(`${target.name}: status ${r.statusCode}`);
-      total.push(Number(end - start) / 1e6);
-      first.push(Number((firstAt === 0n ? end : firstAt) - start) / 1e6);
     }
   } finally {
-    await client.close();
+    await Promise.all(clients.map((c) => c.close()));
   }
-  return { p50Ms: medianOf(total), firstChunkP50Ms: medianOf(first), requests: total.length };
+  return targets.map((_, k) => ({
+    p50Ms: medianOf(total[k] ?? []),
+    firstChunkP50Ms: medianOf(first[k] ?? []),
+    requests: total[k]?.length ?? 0,
+  }));
 }

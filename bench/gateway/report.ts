@@ -130,7 +130,7 @@ export function renderReport(rows: readonly Row[], run: RunInfo): string {
     '- Mock upstream: answers at once, JSON (one completion) or SSE (role, 20 content chunks, a finish chunk with usage, `[DONE]`) on loopback. Every server forwards to it over keep-alive.',
     "- The floor reads the body, forwards it with an undici@7 `Pool` and writes the answer's chunks to the client with backpressure. breakerbox runs `breakerbox serve` with its defaults: an info access-log line per request (to a file), metrics, accounting and breakers on.",
     `- Throughput: autocannon, ${run.connections} connections, each server and mode once per round in a shuffled order. CPU µs per request: the server process's user + system time (\`/proc/<pid>/stat\`) over the round, divided by its completed requests.`,
-    `- Latency: one keep-alive connection, requests one after another for ${run.latencyMs} ms per server and mode each round (undici \`Client\`, \`process.hrtime\`): p50 of the whole JSON answer, and p50 of the time to the first body chunk of a stream.`,
+    `- Latency: one keep-alive connection per server, one request at a time, the servers taken in turn request by request (so a drifting load hits each alike) for ${run.latencyMs} ms per server and mode each round (undici \`Client\`, \`process.hrtime\`): p50 of the whole JSON answer, and p50 of the time to the first body chunk of a stream; the median over the rounds is shown.`,
     '- Portkey is installed on demand outside the package with `@hono/node-server` pinned to 1.13.8 (`overrides`), bound to 127.0.0.1 by a preload, routed to the mock with `x-portkey-provider: openai` and `x-portkey-custom-host`.',
   );
   const busiest = Math.max(run.loadBefore[0] ?? 0, run.loadAfter[0] ?? 0);
