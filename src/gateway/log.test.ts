@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { createLogger, logRequest, logTransition } from './log.js';
+import type { AttemptLogEntry, RequestLogLine } from './log.js';
 
 function capture(): { lines: string[]; stream: Writable } {
   const lines: string[] = [];
@@ -83,4 +84,42 @@ test('redaction: key-like fields never reach the output', () => {
   assert.equal(lines.length, 1);
   assert.ok(!lines[0]!.includes('sk-secret'), lines[0]);
   assert.ok(lines[0]!.includes('[redacted]'));
+});
+
+test('request lines skip redaction: none of their fields is key-like, and they follow the level', () => {
+  // Compile-time: a key-like field added to a request line's types fails the build here.
+  type KeyLike = 'authorization' | 'api-key' | 'apiKey' | 'adminKey' | 'key' | 'cookie' | 'headers';
+  type Leak = Extract<keyof RequestLogLine | keyof AttemptLogEntry, KeyLike>;
+  const noLeak: [Leak] extends [never] ? true : false = true;
+  assert.equal(noLeak, true);
+
+  const { lines, stream } = capture();
+  const logger = createLogger({ destination: stream });
+  const line: RequestLogLine = {
+    requestId: 'req_1',
+    method: 'POST',
+    route: 'chat',
+    status: 502,
+    outcome: 'error',
+    durationMs: 3,
+    attemptLog: [
+      {
+        deployment: 'a/m',
+        result: 'failed',
+        reason: 'network',
+        detail: 'ECONNREFUSED 127.0.0.1:9',
+      },
+    ],
+  };
+  logRequest(logger, line);
+  logger.level = 'error';
+  logRequest(logger, line);
+  logger.level = 'info';
+  logRequest(logger, { ...line, status: 200, outcome: 'success' });
+  assert.equal(lines.length, 2, 'the warn line at level error is dropped');
+  const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+  assert.equal(first.level, 40);
+  assert.equal(first.service, 'breakerbox');
+  assert.deepEqual(first.attemptLog, line.attemptLog);
+  assert.equal((JSON.parse(lines[1]!) as Record<string, unknown>).level, 30);
 });

@@ -75,6 +75,8 @@ export function requestOutcome(e: MetricsRequestEvent): string {
  * to failing over to another deployment.
  */
 export function retriesOf(e: MetricsRequestEvent): number {
+  // The common case, answered by the first candidate: nothing to count, nothing to allocate.
+  if (e.meta.attempts.length === 0) return 0;
   const called = e.meta.attempts.filter((a) => a.result !== 'skipped').map((a) => a.deployment);
   // The deployment that answered is not among the attempts (they list what failed before it).
   if (e.meta.deployment !== null) called.push(e.meta.deployment);

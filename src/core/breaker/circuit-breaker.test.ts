@@ -5,6 +5,7 @@ import { CALLER_ERROR, CANCELLED, SUCCESS, failure } from '../outcome.js';
 import type { Outcome } from '../outcome.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { CircuitBreakerConfig, Permit, RejectionEvent, TransitionEvent } from './state.js';
+import { FORCED_OPEN_RETRY_AFTER_MS } from './state.js';
 
 const FAIL = failure('server_error');
 
@@ -79,9 +80,16 @@ test('a permit is cheap to tell apart and carries generation and, when needed, t
     { ...p },
     { admitted: true, generation: 0, acquiredAtMs: 1_005, probeId: 0, isProbe: false },
   );
-  // A closed breaker with no slow-call or rate trip skips the clock on the hot path.
+  // A closed breaker with no slow-call trip skips the clock on the hot path; a rate window reads
+  // it once, when the call is recorded.
   const plain = setup();
   assert.ok(Number.isNaN(admit(plain.breaker).acquiredAtMs));
+  const rate = setup({
+    trip: {
+      rate: { window: { type: 'time', sizeMs: 10_000, buckets: 10 }, minCalls: 2, failureRate: 1 },
+    },
+  });
+  assert.ok(Number.isNaN(admit(rate.breaker).acquiredAtMs));
 });
 
 test('a breaker used without reading the clock still reports its last use, never too early', () => {
@@ -269,4 +277,21 @@ test('msUntilAdmission reads the wait without taking a permit', () => {
   assert.equal(breaker.state, 'open');
   clock.advance(600);
   assert.equal(breaker.msUntilAdmission(), 0);
+});
+
+test('forced open rejects without the clock, yet its event and last use carry the time', () => {
+  const { clock, breaker } = setup();
+  breaker.forceOpen();
+  clock.advance(2_000);
+  const seen: number[] = [];
+  breaker.onRejection((e) => seen.push(e.atMs));
+  assert.deepEqual(rejection(breaker), {
+    admitted: false,
+    retryAfterMs: FORCED_OPEN_RETRY_AFTER_MS,
+    state: 'forced-open',
+  });
+  assert.deepEqual(seen, [3_000]);
+  clock.advance(500);
+  assert.equal(breaker.lastUsedMs, 3_500, 'a use without a clock read reads as now, never earlier');
+  assert.equal(breaker.snapshot().totals.rejections, 1);
 });

@@ -24,6 +24,7 @@ import type {
   TransitionEvent,
   WouldTripEvent,
 } from './state.js';
+import { FORCED_OPEN_RETRY_AFTER_MS } from './state.js';
 import {
   adoptState,
   advanceTime,
@@ -118,14 +119,15 @@ export class CircuitBreaker implements Policy {
   readonly #config: ResolvedBreakerConfig;
   readonly #state: BreakerState = createBreakerState();
   readonly #clock: Clock;
-  readonly #random: () => number;
-  // Read only off the hot path (errors, events): kept as given, so a registry's members can share
-  // one deps object and an idle breaker stays small.
+  // Kept as given (clock, random, classifiers, sink), so a registry's members can share one deps
+  // object and an idle breaker stays small.
   readonly #deps: CircuitBreakerDeps;
   #own: BreakerEventSink | null = null;
+  /**
+   * Monotonic ms of the last use; NaN after an `acquire()` that skipped the clock, which
+   * {@link lastUsedMs} turns into a time (one field rather than a time and a flag).
+   */
   #lastUsedMs: number;
-  /** Set by an `acquire()` that skipped the clock; {@link lastUsedMs} turns it into a time. */
-  #touched = false;
 
   /**
    * @param config trip, open and half-open settings; defaults: 5 consecutive failures, open
@@ -135,7 +137,6 @@ export class CircuitBreaker implements Policy {
   constructor(config?: CircuitBreakerConfig, deps: CircuitBreakerDeps = NO_DEPS) {
     this.#config = config === undefined ? defaultsResolved() : resolveBreakerConfig(config);
     this.#clock = deps.clock ?? systemClock;
-    this.#random = deps.random ?? Math.random;
     this.name = deps.name ?? '';
     this.#deps = deps;
     this.#lastUsedMs = this.#clock.now();
@@ -176,10 +177,7 @@ export class CircuitBreaker implements Policy {
    * reported as now, so an idle sweep may evict a breaker late, never early.
    */
   get lastUsedMs(): number {
-    if (this.#touched) {
-      this.#touched = false;
-      this.#lastUsedMs = this.#clock.now();
-    }
+    if (Number.isNaN(this.#lastUsedMs)) this.#lastUsedMs = this.#clock.now();
     return this.#lastUsedMs;
   }
 
@@ -190,14 +188,29 @@ export class CircuitBreaker implements Policy {
   acquire(): AcquireResult {
     const state = this.#state;
     // The hot path: a clock read costs ~45 ns, about half of the success path, and a closed
-    // breaker without slow-call or rate trips never needs the time of a permit.
-    if (state.state === 'closed' && !this.#config.successNeedsClock) {
-      this.#touched = true;
+    // breaker needs the time of a permit only to time it against `slowCallMs` (a rate window
+    // takes the time once, when the call is recorded).
+    if (state.state === 'closed' && this.#config.slowCallMs === Infinity) {
+      this.#lastUsedMs = NaN;
       return new BreakerPermit(state.generation, NaN, 0);
     }
+    // Forced open rejects whatever the time: no clock read (an event, if anyone listens, reads it).
+    if (state.state === 'forced-open') {
+      this.#lastUsedMs = NaN;
+      state.totalRejections++;
+      this.#emitRejection(FORCED_OPEN_RETRY_AFTER_MS, NaN);
+      return new BreakerRejection(FORCED_OPEN_RETRY_AFTER_MS, 'forced-open');
+    }
     const nowMs = this.#clock.now();
-    this.#touched = false;
     this.#lastUsedMs = nowMs;
+    // The fast-fail path: open and not yet due. The same as the general path below (no
+    // transition, a counted rejection), without its dispatch.
+    if (state.state === 'open' && nowMs < state.openUntilMs) {
+      state.totalRejections++;
+      const retryAfterMs = state.openUntilMs - nowMs;
+      this.#emitRejection(retryAfterMs, nowMs);
+      return new BreakerRejection(retryAfterMs, 'open');
+    }
     const t = advanceTime(state, this.#config, nowMs);
     if (t !== null) this.#emitTransition(t, nowMs);
     const probeId = takePermit(state, this.#config, nowMs);
@@ -228,7 +241,12 @@ export class CircuitBreaker implements Policy {
       outcome.type === 'success' && state.state === 'closed' && !config.successNeedsClock
         ? 0
         : this.#clock.now();
-    const t = recordOutcome(state, config, { permit, outcome, random: this.#random }, nowMs);
+    const t = recordOutcome(
+      state,
+      config,
+      { permit, outcome, random: this.#deps.random ?? Math.random },
+      nowMs,
+    );
     if (t !== null) this.#emitTransition(t, nowMs);
   }
 
@@ -418,6 +436,7 @@ export class CircuitBreaker implements Policy {
     b?.emit(event);
   }
 
+  /** `nowMs` NaN: the caller skipped the clock; it is read only if someone listens. */
   #emitRejection(retryAfterMs: number, nowMs: number): void {
     const a = this.#own?.rejections;
     const b = this.#deps.sink?.rejections;
@@ -426,7 +445,7 @@ export class CircuitBreaker implements Policy {
       breaker: this.name,
       state: this.#state.state,
       retryAfterMs,
-      atMs: nowMs,
+      atMs: Number.isNaN(nowMs) ? this.#clock.now() : nowMs,
     };
     a?.emit(event);
     b?.emit(event);

@@ -235,7 +235,10 @@ export interface BreakerState {
 /** What a permit tells `record()`: which generation it belongs to and when it started. */
 export interface PermitStamp {
   readonly generation: number;
-  /** Monotonic ms (breaker clock) when the permit was acquired. */
+  /**
+   * Monotonic ms (breaker clock) when the permit was acquired; NaN for an ordinary permit of a
+   * closed breaker without `slowCallMs` (it never needs the time, so the clock is not read).
+   */
   readonly acquiredAtMs: number;
   /** Probe id (> 0) for a half-open probe, 0 otherwise. Unique within one half-open period. */
   readonly probeId: number;

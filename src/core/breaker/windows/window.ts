@@ -4,7 +4,5 @@ import { TimeWindow } from './time-window.js';
 
 /** Builds the sliding window a rate trip describes. */
 export function createWindow(config: WindowConfig): SlidingWindow {
-  return config.type === 'count'
-    ? new CountWindow(config.size)
-    : new TimeWindow(config.sizeMs, config.buckets);
+  return config.type === 'count' ? new CountWindow(config.size) : new TimeWindow(config);
 }

@@ -101,3 +101,33 @@ test('time window: bucket sizes that are not whole ms survive a round trip', () 
   copy.importData(w.exportData(999), 999, 0);
   assert.deepEqual(counts(copy), counts(w));
 });
+
+test('time window: an import between held buckets lands in order, and evicts in order', () => {
+  const w = new TimeWindow(3_000, 3); // 1 s buckets
+  w.add(FLAG_FAILURE, 100); // bucket 0
+  w.add(0, 2_100); // bucket 2
+  // Bucket 1 (age 1 s at t = 2 500) from another copy of the window.
+  w.importData({ type: 'time', buckets: [[1_000, 2, 0, 2]] }, 2_500, 0);
+  assert.deepEqual(counts(w), [4, 1, 2]);
+  const ages = (
+    w.exportData(2_500) as { readonly buckets: readonly (readonly number[])[] }
+  ).buckets.map((b) => b[0]);
+  assert.deepEqual(ages, [2_000, 1_000, 0], 'oldest first, one entry per bucket');
+  w.advance(3_000); // bucket 0 leaves
+  assert.deepEqual(counts(w), [3, 0, 2]);
+  w.advance(4_000); // bucket 1 leaves
+  assert.deepEqual(counts(w), [1, 0, 0]);
+});
+
+test('time window: under steady traffic it holds one entry per bucket, never more', () => {
+  const w = new TimeWindow(1_000, 4); // 250 ms buckets
+  for (let t = 0; t < 10_000; t += 7) w.add(t % 3 === 0 ? FLAG_FAILURE : 0, t);
+  const held = (w.exportData(10_000 - 7) as { readonly buckets: readonly (readonly number[])[] })
+    .buckets;
+  assert.equal(held.length, 4);
+  // The window holds the calls of [9 000, 10 000): every 7 ms from 9 002 on.
+  const inWindow = Array.from({ length: 10_000 }, (_, t) => t).filter(
+    (t) => t % 7 === 0 && t >= 9_000,
+  );
+  assert.deepEqual(counts(w), [inWindow.length, inWindow.filter((t) => t % 3 === 0).length, 0]);
+});
