@@ -63,6 +63,14 @@ export class FleetBreaker {
   /** Why the local breaker last opened, and whether the provider answered any of those failures. */
   tripReason = 'consecutive_failures';
   tripAnswered = true;
+  /**
+   * Outcomes not yet sent to the fleet's counts: successes, answered failures, and answered
+   * failures since the last success. Unanswered failures stay local (they may be this replica's
+   * own network).
+   */
+  unsentSuccesses = 0;
+  unsentFailures = 0;
+  unsentTrailing = 0;
   /** A local transition Redis has not acknowledged yet (sent again by the next sync). */
   pending: 'trip' | 'close' | 'operate' | null = null;
 
@@ -83,8 +91,20 @@ export class FleetBreaker {
   }
 
   record(permit: Permit, outcome: Outcome): void {
-    if (outcome.type === 'failure' && !UNANSWERED.has(outcome.kind)) this.answered++;
+    if (outcome.type === 'success') {
+      this.unsentSuccesses++;
+      this.unsentTrailing = 0;
+    } else if (outcome.type === 'failure' && !UNANSWERED.has(outcome.kind)) {
+      this.answered++;
+      this.unsentFailures++;
+      this.unsentTrailing++;
+    }
     this.local.record(permit, outcome);
+  }
+
+  /** True when outcomes are waiting to be sent. */
+  get hasUnsent(): boolean {
+    return this.unsentSuccesses + this.unsentFailures > 0;
   }
 
   msUntilAdmission(): number {

@@ -17,75 +17,32 @@ import { Redis } from 'ioredis';
 import type { BreakerRegistry, Clock, Disposable, TransitionEvent } from '../core/index.js';
 import { Emitter } from '../core/index.js';
 import { FleetBreaker } from './fleet-breaker.js';
-import type { FleetLink, FleetView } from './fleet-breaker.js';
-import { CLAIM, CLOSE, OPERATE, RATE, READ, TRIP } from './scripts.js';
+import type { FleetLink } from './fleet-breaker.js';
+import { outcomeBatch } from './outcomes.js';
+import { CLAIM, CLOSE, OPERATE, OUTCOMES, RATE, READ, TRIP } from './scripts.js';
 import { SharedRateLimit } from './shared-rate-limit.js';
 import { FleetSpend } from './shared-spend.js';
 import type { RateLink } from './shared-rate-limit.js';
 
 /** How to reach Redis and how the fleet behaves. */
-export interface RedisStoreOptions {
-  readonly url: string;
-  /** Prefix of every key and of the pub/sub channel (one fleet per prefix). */
-  readonly keyPrefix: string;
-  /** This replica's name in the fleet. @default host:pid:random */
-  readonly replicaId?: string;
-  /** How often each replica re-reads the fleet's state and says it is alive. @default 1000 */
-  readonly syncMs?: number;
-  /** The longest any Redis command may take before the replica runs on its own. @default 250 */
-  readonly commandTimeoutMs?: number;
-  /** A closed breaker's key expires after this long without a transition. @default 3_600_000 */
-  readonly idleTtlMs?: number;
-}
+import {
+  COMMANDS,
+  OPERATOR_REASON,
+  OPERATOR_STATES,
+  OPERATOR_TTL_MS,
+  OUTCOMES_EVERY_MS,
+  parseReply,
+  passwordOf,
+} from './redis-types.js';
+import type {
+  FleetVerdict,
+  RedisStoreOptions,
+  Reply,
+  ScriptClient,
+  StateStoreStatus,
+} from './redis-types.js';
 
-/** Whether this replica is in step with the fleet. */
-export interface StateStoreStatus {
-  readonly store: 'redis';
-  readonly replicaId: string;
-  /** `shared`: transitions go through Redis; `local`: Redis is unreachable, breakers run alone. */
-  readonly mode: 'shared' | 'local';
-  /** Replicas that said they were alive within the last three syncs (this one included). */
-  readonly replicas: number;
-  /**
-   * Every replica seen in the last minute, with how long ago it last synced (as of this replica's
-   * last sync). One that has not synced for three `syncMs` is out of step: gone, or cut off from
-   * Redis and running alone.
-   */
-  readonly fleet: readonly {
-    readonly replicaId: string;
-    readonly lastSeenMsAgo: number;
-    readonly inStep: boolean;
-  }[];
-  /** Epoch ms of the last completed sync, or null before the first. */
-  readonly lastSyncAtEpochMs: number | null;
-  /** Why the replica runs on its own (a Redis error message, never the URL). */
-  readonly reason: string | null;
-}
-
-/** What a script did for one of this replica's breakers. */
-export interface FleetVerdict {
-  readonly breaker: string;
-  readonly command: 'trip' | 'claim' | 'close' | 'operate';
-  /** `applied`: the fleet's state changed; `current`: it stood; `local`: the trip stayed here. */
-  readonly verdict: 'applied' | 'current' | 'local';
-  /** The fleet's state after the script. */
-  readonly state: string;
-}
-
-type Reply = [string, string, string, string, string, string, string, string];
-type ScriptCall = (...args: (string | number)[]) => Promise<Reply>;
-interface ScriptClient {
-  bbRate: (...args: (string | number)[]) => Promise<[number, number]>;
-  bbTrip: ScriptCall;
-  bbClaim: ScriptCall;
-  bbClose: ScriptCall;
-  bbOperate: ScriptCall;
-  bbRead: ScriptCall;
-}
-
-const OPERATOR_STATES = new Set(['forced-open', 'disabled', 'metrics-only']);
-/** Operator states outlive idle closed breakers: they hold until an operator lifts them. */
-const OPERATOR_TTL_MS = 30 * 24 * 3_600_000;
+export type { FleetVerdict, RedisStoreOptions, StateStoreStatus } from './redis-types.js';
 
 export class RedisBreakerStore implements FleetLink, RateLink {
   readonly replicaId: string;
@@ -105,6 +62,8 @@ export class RedisBreakerStore implements FleetLink, RateLink {
   readonly #subscription: Disposable;
   #adopting = false;
   #timer: NodeJS.Timeout | undefined;
+  #outcomesTimer: NodeJS.Timeout | undefined;
+  #sendingOutcomes = false;
   #syncing = false;
   #replicas = 1;
   #fleet: StateStoreStatus['fleet'] = [];
@@ -149,6 +108,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
       ['bbOperate', OPERATE, 1],
       ['bbRead', READ, 1],
       ['bbRate', RATE, 1],
+      ['bbOutcomes', OUTCOMES, 2],
     ] as const) {
       // ioredis runs EVALSHA and falls back to EVAL (loading the script) on NOSCRIPT.
       this.#client.defineCommand(name, { numberOfKeys: keys, lua });
@@ -174,6 +134,8 @@ export class RedisBreakerStore implements FleetLink, RateLink {
     });
     this.#timer = setInterval(() => void this.#sync(), this.#opts.syncMs);
     this.#timer.unref();
+    this.#outcomesTimer = setInterval(() => void this.#sendOutcomes(), OUTCOMES_EVERY_MS);
+    this.#outcomesTimer.unref();
   }
 
   /**
@@ -312,6 +274,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    clearInterval(this.#outcomesTimer);
     this.#subscription.dispose();
     await Promise.allSettled([this.#client.quit(), this.#sub.quit()]);
     this.#client.disconnect();
@@ -388,7 +351,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
   /** Runs one script for `breaker` and takes its answer over. False when Redis did not answer. */
   async #run(
     breaker: FleetBreaker,
-    command: Exclude<keyof ScriptClient, 'bbRate'>,
+    command: Exclude<keyof ScriptClient, 'bbRate' | 'bbOutcomes'>,
     args: (string | number)[],
   ): Promise<boolean> {
     try {
@@ -406,6 +369,39 @@ export class RedisBreakerStore implements FleetLink, RateLink {
     } catch (error) {
       this.#goLocal((error as Error).message);
       return false;
+    }
+  }
+
+  /**
+   * Sends every breaker's recent outcomes in one pipeline (one round trip per batch, not per
+   * request). The fleet's counts then trip the fleet's breaker when, together, the replicas'
+   * failures reach a threshold none of them reached alone.
+   */
+  async #sendOutcomes(): Promise<void> {
+    if (this.#sendingOutcomes || this.#mode !== 'shared') return;
+    const batch = [...this.#breakers.values()].filter((b) => b.hasUnsent);
+    if (batch.length === 0) return;
+    this.#sendingOutcomes = true;
+    const pipe = this.#client.pipeline();
+    const prefix = this.#opts.keyPrefix;
+    for (const args of outcomeBatch(batch, prefix, this.replicaId, this.#channel, this.#opts)) {
+      (pipe as unknown as Record<string, (...a: (string | number)[]) => void>).bbOutcomes?.(
+        ...args,
+      );
+    }
+    try {
+      const results = (await pipe.exec()) ?? [];
+      results.forEach(([error, reply], i) => {
+        const breaker = batch[i];
+        const r = reply as Reply;
+        if (!error && breaker !== undefined && r[7] === 'applied')
+          breaker.apply(parseReply(r), true);
+      });
+    } catch (error) {
+      // Lost outcomes only delay a fleet-wide trip: every replica still trips on its own.
+      this.#goLocal((error as Error).message);
+    } finally {
+      this.#sendingOutcomes = false;
     }
   }
 
@@ -498,40 +494,5 @@ export class RedisBreakerStore implements FleetLink, RateLink {
     if (this.#mode === 'local') return;
     this.#mode = 'local';
     this.#statusEvents.emit(this.status());
-  }
-}
-
-const COMMANDS = {
-  bbTrip: 'trip',
-  bbClaim: 'claim',
-  bbClose: 'close',
-  bbOperate: 'operate',
-  bbRead: 'operate',
-} as const satisfies Record<Exclude<keyof ScriptClient, 'bbRate'>, FleetVerdict['command']>;
-
-const OPERATOR_REASON: Record<string, string> = {
-  closed: 'reset',
-  'forced-open': 'forced',
-  disabled: 'disabled',
-  'metrics-only': 'metrics_only',
-};
-
-function parseReply(reply: Reply): FleetView {
-  return {
-    state: reply[0],
-    generation: Number(reply[1]),
-    untilMs: Number(reply[2]),
-    opens: Number(reply[3]),
-    reason: reply[4],
-    holder: reply[5],
-    nowMs: Number(reply[6]),
-  };
-}
-
-function passwordOf(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).password);
-  } catch {
-    return '';
   }
 }

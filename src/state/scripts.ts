@@ -152,3 +152,59 @@ redis.call('HSET', key, 'r', r, 't', tk, 'at', now)
 redis.call('PEXPIRE', key, 120000)
 return {admitted, wait}
 `;
+
+/**
+ * A replica's recent outcomes for one breaker, added to the fleet's counts (sent in batches, off
+ * the request path). KEYS: breaker, counts. ARGV: replica, successes, failures, trailing failures
+ * (after the batch's last success), consecutive threshold (0: off), rate window ms (0: off),
+ * buckets, minCalls, failureRate, openMs, backoffMultiplier, maxOpenMs, channel, ttlMs, name.
+ *
+ * Only failures the provider answered are sent: a replica's own network cannot trip the fleet.
+ * Trips the fleet's breaker, if it is closed, when the fleet's consecutive failures (a batch with
+ * a success restarts the count from its trailing failures) or its failure rate over the window
+ * reaches the threshold.
+ */
+export const OUTCOMES = `${PRELUDE}
+local counts = KEYS[2]
+local succ = tonumber(ARGV[2])
+local fails = tonumber(ARGV[3])
+local trailing = tonumber(ARGV[4])
+local consecutive = tonumber(ARGV[5])
+local windowMs = tonumber(ARGV[6])
+local cf = tonumber(redis.call('HGET', counts, 'cf')) or 0
+if succ > 0 then cf = trailing else cf = cf + fails end
+redis.call('HSET', counts, 'cf', cf)
+local calls = 0
+local failed = 0
+if windowMs > 0 then
+  local bucketMs = math.max(1, math.floor(windowMs / tonumber(ARGV[7])))
+  local b = math.floor(now / bucketMs)
+  redis.call('HINCRBY', counts, 'c' .. b, succ + fails)
+  redis.call('HINCRBY', counts, 'f' .. b, fails)
+  local oldest = b - tonumber(ARGV[7]) + 1
+  local fields = redis.call('HKEYS', counts)
+  for _, f in ipairs(fields) do
+    local kind = string.sub(f, 1, 1)
+    if kind == 'c' or kind == 'f' then
+      local fb = tonumber(string.sub(f, 2))
+      if fb ~= nil and fb < oldest then
+        redis.call('HDEL', counts, f)
+      elseif fb ~= nil then
+        local n = tonumber(redis.call('HGET', counts, f)) or 0
+        if kind == 'c' then calls = calls + n else failed = failed + n end
+      end
+    end
+  end
+end
+redis.call('PEXPIRE', counts, math.max(tonumber(ARGV[14]), windowMs))
+if s ~= 'closed' then return view('current') end
+local reason = nil
+if consecutive > 0 and cf >= consecutive then reason = 'consecutive_failures' end
+if reason == nil and windowMs > 0 and calls >= tonumber(ARGV[8]) and calls > 0
+  and failed / calls >= tonumber(ARGV[9]) then reason = 'failure_rate' end
+if reason == nil then return view('current') end
+redis.call('DEL', counts)
+local opens = o + 1
+local base = math.min(tonumber(ARGV[10]) * tonumber(ARGV[11]) ^ (opens - 1), tonumber(ARGV[12]))
+return write('open', now + base, opens, reason, '', ARGV[1], ARGV[14], ARGV[13], ARGV[15])
+`;

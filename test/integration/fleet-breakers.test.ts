@@ -69,6 +69,24 @@ describe('fleet: breaker state shared through Redis', () => {
     ]);
   });
 
+  test('the fleet trips on failures spread over replicas that none of them saw enough of alone', async (t) => {
+    const sim = await startSim(t, { models: { primary: { faults: { down: true } } } });
+    const prefix = freshPrefix();
+    // Five in a row trip a breaker; each replica sees only two.
+    const breaker = { trip: { consecutive: 5 } };
+    const fleet = ['a', 'b', 'c'].map((id) =>
+      fleetEngine(t, { prefix, replicaId: id, sim, breaker }),
+    );
+    await Promise.all(fleet.map((e) => storeOf(e).whenShared()));
+    const opened = fleet.map((e) => nextTransition(e, PRIMARY, 'open'));
+    for (const e of fleet) await served(e, 2);
+    const [onA] = await Promise.all(opened);
+    assert.equal(onA?.reason, 'consecutive_failures');
+    const calls = sim.calls('primary');
+    for (const e of fleet) assert.deepEqual(await served(e, 1), ['spare/backup']);
+    assert.equal(sim.calls('primary'), calls);
+  });
+
   test('with probes: 1, exactly one probe reaches the primary in the whole fleet', async (t) => {
     const sim = await startSim(t, { models: { primary: { faults: { down: true } } } });
     const prefix = freshPrefix();
