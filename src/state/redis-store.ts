@@ -102,7 +102,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
     this.#sub = new Redis(this.#opts.url, { ...common, commandTimeout: undefined });
     this.spend = new FleetSpend(this.#client, options.keyPrefix);
     for (const [name, lua, keys] of [
-      ['bbTrip', TRIP, 2],
+      ['bbTrip', TRIP, 3],
       ['bbClaim', CLAIM, 1],
       ['bbClose', CLOSE, 1],
       ['bbOperate', OPERATE, 1],
@@ -313,6 +313,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
       ok = await this.#run(breaker, 'bbTrip', [
         key,
         `${this.#opts.keyPrefix}sus:{${name}}`,
+        `${this.#opts.keyPrefix}bw:{${name}}`,
         this.replicaId,
         Math.max(1, Math.round(local.msUntilAdmission())),
         snap.consecutiveOpens,

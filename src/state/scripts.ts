@@ -46,7 +46,8 @@ end
 `;
 
 /**
- * A replica's breaker opened (a trip, or a failed probe). KEYS: breaker, suspects.
+ * A replica's breaker opened (a trip, or a failed probe). KEYS: breaker, suspects, fleet counts
+ * (cleared by the trip, so the next closed period counts from zero).
  * ARGV: replica, openMs, opens, reason, answered (1: the provider answered at least one of the
  * failures), liveReplicas, channel, ttlMs, name, suspectWindowMs.
  *
@@ -67,7 +68,7 @@ if ARGV[5] == '0' and tonumber(ARGV[6]) > 1 then
   redis.call('PEXPIRE', sus, tonumber(ARGV[10]))
   if redis.call('ZCARD', sus) < 2 then return view('local') end
 end
-redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[2], KEYS[3])
 return write('open', now + tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], '', replica, ARGV[8], ARGV[7], ARGV[9])
 `;
 
@@ -160,11 +161,14 @@ return {admitted, wait}
  * buckets, minCalls, failureRate, openMs, backoffMultiplier, maxOpenMs, channel, ttlMs, name.
  *
  * Only failures the provider answered are sent: a replica's own network cannot trip the fleet.
- * Trips the fleet's breaker, if it is closed, when the fleet's consecutive failures (a batch with
+ * Counts only while the fleet's breaker is closed, and trips it when the fleet's consecutive failures (a batch with
  * a success restarts the count from its trailing failures) or its failure rate over the window
  * reaches the threshold.
  */
 export const OUTCOMES = `${PRELUDE}
+-- Only a closed breaker counts: outcomes of probes, or of calls that straddled a trip, do not
+-- carry over into the next closed period.
+if s ~= 'closed' then return view('current') end
 local counts = KEYS[2]
 local succ = tonumber(ARGV[2])
 local fails = tonumber(ARGV[3])
@@ -197,7 +201,6 @@ if windowMs > 0 then
   end
 end
 redis.call('PEXPIRE', counts, math.max(tonumber(ARGV[14]), windowMs))
-if s ~= 'closed' then return view('current') end
 local reason = nil
 if consecutive > 0 and cf >= consecutive then reason = 'consecutive_failures' end
 if reason == nil and windowMs > 0 and calls >= tonumber(ARGV[8]) and calls > 0
