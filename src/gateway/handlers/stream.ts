@@ -30,8 +30,26 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-/** Sends the stream to `res`. Never throws. */
-export async function pumpStream(stream: ChatStream, res: ServerResponse): Promise<StreamEnd> {
+/** What {@link pump} needs of a stream: its meta, its items, and a way to stop it. */
+export interface Pumpable<T> extends AsyncIterable<T> {
+  readonly meta: Parameters<typeof sseHeaders>[0];
+  cancel(): void;
+}
+
+/** How one kind of stream is written: each item, the normal end, the end after a failure. */
+export interface StreamFormat<T> {
+  frame(item: T): string;
+  /** Written when the stream ends normally (`data: [DONE]` for chat; nothing for Responses). */
+  readonly end: string | undefined;
+  failed(error: unknown): string;
+}
+
+/** Sends any SSE stream to `res` in `format`. Never throws. */
+export async function pump<T>(
+  stream: Pumpable<T>,
+  res: ServerResponse,
+  format: StreamFormat<T>,
+): Promise<StreamEnd> {
   res.writeHead(200, sseHeaders(stream.meta));
   // The client may go away while we wait on the upstream: stop it at once, not at the next chunk.
   const onClose = (): void => {
@@ -48,16 +66,27 @@ export async function pumpStream(stream: ChatStream, res: ServerResponse): Promi
         await it.return?.();
         return { type: 'client-gone' };
       }
-      if (!res.write(`data: ${next.value}\n\n`)) await drained(res);
+      if (!res.write(format.frame(next.value))) await drained(res);
     }
     if (res.destroyed || res.writableEnded) return { type: 'client-gone' };
-    res.end(DONE);
+    res.end(format.end);
     return { type: 'done' };
   } catch (error) {
     if (res.destroyed || res.writableEnded) return { type: 'client-gone' };
-    res.end(errorEvent(error));
+    res.end(format.failed(error));
     return { type: 'failed', error };
   } finally {
     res.off('close', onClose);
   }
+}
+
+const CHAT_FORMAT: StreamFormat<string> = {
+  frame: (chunk) => `data: ${chunk}\n\n`,
+  end: DONE,
+  failed: errorEvent,
+};
+
+/** Sends the chat stream to `res`. Never throws. */
+export function pumpStream(stream: ChatStream, res: ServerResponse): Promise<StreamEnd> {
+  return pump(stream, res, CHAT_FORMAT);
 }
