@@ -17,7 +17,7 @@ export type { UnaryResult } from './rescue.js';
 export { ChatStream } from './chat-stream.js';
 export { ResponsesStream } from './responses-stream.js';
 export type { ResponsesEvent } from './responses-stream.js';
-export { responsesErrorEvent, responsesFrame } from './responses-sse.js';
+export { responsesErrorEvent, responsesFrame, responsesSse } from './responses-sse.js';
 export { decodeResponseId, encodeResponseId } from './response-id.js';
 export type { ResponsesBody, CompletionsBody } from './text-apis.js';
 export type { StreamEnd } from './chat-stream.js';
@@ -28,7 +28,8 @@ export { newRequestId } from './request-context.js';
 export { toWireError, MAX_RETRY_AFTER_MS } from './openai-error.js';
 export type { WireError } from './openai-error.js';
 export { errorResponse } from './fetch.js';
-export { DONE, errorEvent, sseHeaders } from './sse-body.js';
+export { CHAT_SSE, DONE, errorEvent, sseHeaders } from './sse-body.js';
+export type { SseFormat } from './sse-body.js';
 export {
   answerOpenAI,
   checkMethod,

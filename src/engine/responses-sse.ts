@@ -7,9 +7,8 @@
  */
 import { toWireError } from './openai-error.js';
 import type { ResponsesEvent, ResponsesStream } from './responses-stream.js';
-import { abortReason } from './sse-body.js';
-
-const encoder = new TextEncoder();
+import { sseStreamBody } from './sse-body.js';
+import type { SseFormat } from './sse-body.js';
 
 /** One relayed event as SSE text. */
 export function responsesFrame(ev: ResponsesEvent): string {
@@ -31,56 +30,19 @@ export function responsesErrorEvent(error: unknown, sequenceNumber: number): str
   return `event: error\ndata: ${data}\n\n`;
 }
 
-/**
- * A byte stream for `new Response(...)` (`bb.fetch`), pulled event by event. When `signal`
- * aborts, the body errors at once with the signal's reason and the stream is cancelled.
- */
+/** How a Responses stream is written: its events as sent, no `[DONE]`, a Responses `error` event. */
+export function responsesSse(stream: ResponsesStream): SseFormat<ResponsesEvent> {
+  return {
+    frame: responsesFrame,
+    end: undefined,
+    failed: (error) => responsesErrorEvent(error, stream.nextSequenceNumber),
+  };
+}
+
+/** A byte stream for `new Response(...)` (`bb.fetch`), pulled event by event. */
 export function responsesSseBody(
   stream: ResponsesStream,
   signal?: AbortSignal,
 ): ReadableStream<Uint8Array> {
-  const it = stream[Symbol.asyncIterator]();
-  let closed = false;
-  let onAbort: (() => void) | undefined;
-  const finish = (): void => {
-    closed = true;
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-  };
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (!signal) return;
-      onAbort = () => {
-        finish();
-        stream.cancel();
-        controller.error(abortReason(signal));
-      };
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    },
-    async pull(controller) {
-      let frame: string;
-      try {
-        const next = await it.next();
-        if (closed) return;
-        if (next.done === true) {
-          finish();
-          controller.close();
-          return;
-        }
-        frame = responsesFrame(next.value);
-      } catch (error) {
-        if (closed) return;
-        finish();
-        controller.enqueue(encoder.encode(responsesErrorEvent(error, stream.nextSequenceNumber)));
-        controller.close();
-        return;
-      }
-      controller.enqueue(encoder.encode(frame));
-    },
-    async cancel() {
-      finish();
-      stream.cancel();
-      await it.return?.();
-    },
-  });
+  return sseStreamBody(stream, responsesSse(stream), signal);
 }

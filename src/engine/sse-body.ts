@@ -38,12 +38,36 @@ export function abortReason(signal: AbortSignal): unknown {
   return reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
+/** How one kind of stream is written as SSE: each item, the normal end, the end after a failure. */
+export interface SseFormat<T> {
+  frame(item: T): string;
+  /** Written when the stream ends normally (`data: [DONE]` for chat; nothing for Responses). */
+  readonly end: string | undefined;
+  failed(error: unknown): string;
+}
+
+/** A stream {@link sseStreamBody} can write: its items, and a way to stop it. */
+export interface CancellableStream<T> extends AsyncIterable<T> {
+  cancel(): void;
+}
+
+/** Chat chunks: `data: <chunk>`, then `data: [DONE]`; an OpenAI error event after a failure. */
+export const CHAT_SSE: SseFormat<string> = {
+  frame: (chunk) => `data: ${chunk}\n\n`,
+  end: DONE,
+  failed: errorEvent,
+};
+
 /**
- * A byte stream for `new Response(...)`, pulled chunk by chunk (backpressure for free). When
+ * A byte stream for `new Response(...)`, pulled item by item (backpressure for free). When
  * `signal` aborts, the body errors at once with {@link abortReason}, as a fetch body does, and
- * the chat stream is cancelled (its upstream socket closed).
+ * the stream is cancelled (its upstream socket closed).
  */
-export function sseBody(stream: ChatStream, signal?: AbortSignal): ReadableStream<Uint8Array> {
+export function sseStreamBody<T>(
+  stream: CancellableStream<T>,
+  format: SseFormat<T>,
+  signal?: AbortSignal,
+): ReadableStream<Uint8Array> {
   const it = stream[Symbol.asyncIterator]();
   let closed = false;
   let onAbort: (() => void) | undefined;
@@ -63,25 +87,25 @@ export function sseBody(stream: ChatStream, signal?: AbortSignal): ReadableStrea
       else signal.addEventListener('abort', onAbort, { once: true });
     },
     async pull(controller) {
-      let chunk: string;
+      let text: string;
       try {
         const next = await it.next();
         if (closed) return;
         if (next.done === true) {
           finish();
-          controller.enqueue(encoder.encode(DONE));
+          if (format.end !== undefined) controller.enqueue(encoder.encode(format.end));
           controller.close();
           return;
         }
-        chunk = `data: ${next.value}\n\n`;
+        text = format.frame(next.value);
       } catch (error) {
         if (closed) return;
         finish();
-        controller.enqueue(encoder.encode(errorEvent(error)));
+        controller.enqueue(encoder.encode(format.failed(error)));
         controller.close();
         return;
       }
-      controller.enqueue(encoder.encode(chunk));
+      controller.enqueue(encoder.encode(text));
     },
     async cancel() {
       finish();
@@ -89,4 +113,9 @@ export function sseBody(stream: ChatStream, signal?: AbortSignal): ReadableStrea
       await it.return?.();
     },
   });
+}
+
+/** A chat stream's SSE body (see {@link sseStreamBody}). */
+export function sseBody(stream: ChatStream, signal?: AbortSignal): ReadableStream<Uint8Array> {
+  return sseStreamBody(stream, CHAT_SSE, signal);
 }

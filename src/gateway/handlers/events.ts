@@ -5,16 +5,12 @@
  * `response.completed`; a failure after content ends it with a Responses `error` event instead.
  */
 import type { ServerResponse } from 'node:http';
-import { responsesErrorEvent, responsesFrame } from '../../engine/index.js';
+import { responsesSse } from '../../engine/index.js';
 import type { ResponsesStream } from '../../engine/index.js';
 import { pump } from './stream.js';
 import type { StreamEnd } from './stream.js';
 
 /** Sends the Responses stream to `res`. Never throws. */
 export function pumpEvents(stream: ResponsesStream, res: ServerResponse): Promise<StreamEnd> {
-  return pump(stream, res, {
-    frame: responsesFrame,
-    end: undefined,
-    failed: (error) => responsesErrorEvent(error, stream.nextSequenceNumber),
-  });
+  return pump(stream, res, responsesSse(stream));
 }

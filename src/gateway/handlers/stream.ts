@@ -8,8 +8,8 @@
  * truncated answer.
  */
 import type { ServerResponse } from 'node:http';
-import { DONE, errorEvent, sseHeaders } from '../../engine/index.js';
-import type { ChatStream } from '../../engine/index.js';
+import { CHAT_SSE, sseHeaders } from '../../engine/index.js';
+import type { ChatStream, SseFormat } from '../../engine/index.js';
 
 /** How a stream ended. */
 export type StreamEnd =
@@ -36,19 +36,11 @@ export interface Pumpable<T> extends AsyncIterable<T> {
   cancel(): void;
 }
 
-/** How one kind of stream is written: each item, the normal end, the end after a failure. */
-export interface StreamFormat<T> {
-  frame(item: T): string;
-  /** Written when the stream ends normally (`data: [DONE]` for chat; nothing for Responses). */
-  readonly end: string | undefined;
-  failed(error: unknown): string;
-}
-
 /** Sends any SSE stream to `res` in `format`. Never throws. */
 export async function pump<T>(
   stream: Pumpable<T>,
   res: ServerResponse,
-  format: StreamFormat<T>,
+  format: SseFormat<T>,
 ): Promise<StreamEnd> {
   res.writeHead(200, sseHeaders(stream.meta));
   // The client may go away while we wait on the upstream: stop it at once, not at the next chunk.
@@ -80,13 +72,7 @@ export async function pump<T>(
   }
 }
 
-const CHAT_FORMAT: StreamFormat<string> = {
-  frame: (chunk) => `data: ${chunk}\n\n`,
-  end: DONE,
-  failed: errorEvent,
-};
-
 /** Sends the chat stream to `res`. Never throws. */
 export function pumpStream(stream: ChatStream, res: ServerResponse): Promise<StreamEnd> {
-  return pump(stream, res, CHAT_FORMAT);
+  return pump(stream, res, CHAT_SSE);
 }
