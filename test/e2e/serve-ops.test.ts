@@ -84,8 +84,15 @@ test('serve: SIGHUP reloads, traces are exported, the request log is flushed on 
   });
   t.after(() => child.kill('SIGKILL'));
   const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-  const [, url] = await waitFor(child, 'stderr', /listening on (http:\/\/127\.0\.0\.1:\d+)\/v1/);
-  await waitFor(child, 'stderr', /traces exported to http:\/\/127\.0\.0\.1:\d+\/v1\/traces/);
+  // Both lines may arrive in one chunk: listen for both from the start.
+  const listening = waitFor(child, 'stderr', /listening on (http:\/\/127\.0\.0\.1:\d+)\/v1/);
+  const exporting = waitFor(
+    child,
+    'stderr',
+    /traces exported to http:\/\/127\.0\.0\.1:\d+\/v1\/traces/,
+  );
+  const [, url] = await listening;
+  await exporting;
   const chat = async (model: string): Promise<number> => {
     const res = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
