@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { ConfigError, createBreakerbox } from '../../src/index.js';
 import { startSim } from '../support/start-sim.js';
-import { sdkFor, startEngine } from '../support/engine.js';
+import { sdkFor, skewedClock, startEngine } from '../support/engine.js';
 
 const ask = (model: string) => ({ model, messages: [{ role: 'user' as const, content: 'hi' }] });
 
@@ -60,19 +60,21 @@ test('a static fallback answers, marked, when every candidate fails; nothing ups
 
 test('the cache serves a fresh hit without an upstream call, and a stale one only when all fail', async (t) => {
   const sim = await startSim(t);
+  const clock = skewedClock();
   const bb = startEngine(t, sim, {
     models: { a: { deployments: [{ provider: 'sim' }] } },
     cache: { enabled: true, ttlMs: 1, staleIfOpen: true },
+    clock,
   });
   const first = await bb.chat(ask('a'));
   assert.equal(first.breakerbox.cached, false);
-  await new Promise((r) => setTimeout(r, 5));
+  clock.advance(5);
   // Past its ttl the entry is stale: a healthy upstream answers.
   const second = await bb.chat(ask('a'));
   assert.equal(second.breakerbox.cached, false);
   assert.equal(sim.calls('a'), 2);
   sim.setFaults('a', { down: true });
-  await new Promise((r) => setTimeout(r, 5));
+  clock.advance(5);
   const third = await bb.chat(ask('a'));
   assert.equal(third.breakerbox.cached, true);
   assert.equal(third.breakerbox.fallback, 'cache');

@@ -269,10 +269,17 @@ test('streamStallAfterChunks + chunkDelayMs: chunks stop coming; the client abor
   assert.deepEqual(contents, ['Simulated', ' answer']);
   const pending = openai.chat.completions.create({ model: 'm', messages: MESSAGES, stream: true });
   const stalled = await pending;
+  let firstChunk: () => void = () => undefined;
+  const gotChunk = new Promise<void>((resolve) => (firstChunk = resolve));
   const reading = (async () => {
-    for await (const chunk of stalled) assert.ok(chunk);
+    for await (const chunk of stalled) {
+      assert.ok(chunk);
+      firstChunk();
+    }
   })();
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  reading.catch(() => undefined);
+  // The stream is stalled once its content has arrived: close the sim under it.
+  await gotChunk;
   const startedMs = performance.now();
   await sim.close();
   assert.ok(performance.now() - startedMs < 2000, 'close() does not wait for the stalled stream');
@@ -309,7 +316,10 @@ test('hangRate: no answer until the client aborts; close() with a hung request i
   assert.deepEqual(sim.stats().m?.byStatus, {}, 'a hung call sends no head');
   const hung = chat(sim.url);
   hung.catch(() => undefined);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Wait for the sim to have the call (bounded), not for a guessed time.
+  for (const end = performance.now() + 2000; sim.calls('m') < 2 && performance.now() < end;) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
   assert.equal(sim.calls('m'), 2);
   const startedMs = performance.now();
   await sim.close();

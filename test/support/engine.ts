@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import type { ConfigInput } from '../../src/index.js';
 import type { TestContext } from 'node:test';
 import OpenAI from 'openai';
+import { systemClock } from '../../src/core/index.js';
+import type { Clock } from '../../src/core/index.js';
 import { createBreakerbox } from '../../src/engine/index.js';
 import type { Breakerbox } from '../../src/engine/index.js';
 import type { Simulator } from '../../src/sim/index.js';
@@ -14,6 +16,25 @@ export interface TestEngineOptions {
   readonly deadlineMs?: number;
   readonly timeouts?: Record<string, number>;
   readonly cache?: Record<string, unknown>;
+  /** The engine's clock (default: the system clock). */
+  readonly clock?: Clock;
+}
+
+/**
+ * The system clock with a forward offset the test controls: real timers and sockets, but time can
+ * be moved on at once (`advance`) instead of slept through.
+ */
+export function skewedClock(): Clock & { advance(ms: number): void } {
+  let skewMs = 0;
+  return {
+    now: () => systemClock.now() + skewMs,
+    epochMs: () => systemClock.epochMs() + skewMs,
+    sleep: (ms, signal) => systemClock.sleep(ms, signal),
+    setTimer: (ms, fn) => systemClock.setTimer(ms, fn),
+    advance: (ms) => {
+      skewMs += ms;
+    },
+  };
 }
 
 /** An engine over one simulator provider named `sim`, closed when the test ends. */
@@ -22,26 +43,29 @@ export function startEngine(
   sim: Simulator,
   options: TestEngineOptions,
 ): Breakerbox {
-  const bb = createBreakerbox({
-    providers: {
-      sim: {
-        baseURL: sim.url,
-        apiKey: 'sk-test-not-a-secret',
-        timeouts: {
-          connectMs: 1000,
-          firstByteMs: 1000,
-          idleMs: 1000,
-          totalMs: 5000,
-          ...options.timeouts,
+  const bb = createBreakerbox(
+    {
+      providers: {
+        sim: {
+          baseURL: sim.url,
+          apiKey: 'sk-test-not-a-secret',
+          timeouts: {
+            connectMs: 1000,
+            firstByteMs: 1000,
+            idleMs: 1000,
+            totalMs: 5000,
+            ...options.timeouts,
+          },
         },
       },
+      models: options.models as ConfigInput['models'],
+      breaker: { openMs: 5000, ...options.breaker },
+      retry: { attempts: 0, ...options.retry },
+      deadlineMs: options.deadlineMs ?? 10_000,
+      ...(options.cache && { cache: options.cache }),
     },
-    models: options.models as ConfigInput['models'],
-    breaker: { openMs: 5000, ...options.breaker },
-    retry: { attempts: 0, ...options.retry },
-    deadlineMs: options.deadlineMs ?? 10_000,
-    ...(options.cache && { cache: options.cache }),
-  });
+    options.clock === undefined ? {} : { clock: options.clock },
+  );
   t.after(() => bb.close());
   return bb;
 }
