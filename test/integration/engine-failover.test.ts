@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startSim } from '../support/start-sim.js';
-import { sdkFor, startEngine } from '../support/engine.js';
+import { sdkFor, skewedClock, startEngine } from '../support/engine.js';
 
 const pair = {
   primary: { deployments: [{ provider: 'sim' }], fallbacks: ['backup'] },
@@ -60,20 +60,24 @@ test('429 with Retry-After: 2 keeps the deployment untouched for 2 s', async (t)
   const sim = await startSim(t, {
     models: { primary: { faults: { rateLimit: { retryAfterS: 2 } } } },
   });
-  const bb = startEngine(t, sim, { models: pair, breaker: { openMs: 100 } });
+  // Time is moved on, not slept through: the engine's clock runs 1.7 s and then 2.15 s ahead.
+  const clock = skewedClock();
+  const bb = startEngine(t, sim, { models: pair, breaker: { openMs: 100 }, clock });
   const openai = sdkFor(bb);
-  const started = performance.now();
   await openai.chat.completions.create(ask);
   assert.equal(sim.calls('primary'), 1);
   sim.setFaults('primary', null);
-  // Keep asking for most of the two seconds: the primary must see nothing.
-  while (performance.now() - started < 1700) {
+  // 0, 0.5, 1.0 and 1.2 s after the 429.
+  for (const stepMs of [0, 500, 500, 200]) {
+    clock.advance(stepMs);
     const { response } = await openai.chat.completions.create(ask).withResponse();
     assert.equal(response.headers.get('x-breakerbox-deployment'), 'sim/backup');
-    await new Promise((r) => setTimeout(r, 50));
   }
-  assert.equal(sim.calls('primary'), 1);
-  await new Promise((r) => setTimeout(r, Math.max(0, 2150 - (performance.now() - started))));
+  clock.advance(500); // 1.7 s after the 429
+  const { response: late } = await openai.chat.completions.create(ask).withResponse();
+  assert.equal(late.headers.get('x-breakerbox-deployment'), 'sim/backup');
+  assert.equal(sim.calls('primary'), 1, 'nothing reached the primary inside its Retry-After');
+  clock.advance(450); // 2.15 s after the 429
   const { response } = await openai.chat.completions.create(ask).withResponse();
   assert.equal(response.headers.get('x-breakerbox-deployment'), 'sim/primary');
   assert.equal(sim.calls('primary'), 2);
@@ -120,12 +124,16 @@ test('a context-length error takes the context-window chain', async (t) => {
   assert.equal(result.breakerbox.model, 'large');
 });
 
-test('a client abort closes the upstream call and the breaker counts nothing', async (t) => {
+test('a client abort mid-call ends the request: no failover, the breaker counts nothing', async (t) => {
   const sim = await startSim(t, { models: { primary: { faults: { latencyMs: 5000 } } } });
   const bb = startEngine(t, sim, { models: pair });
   const ac = new AbortController();
   const pending = bb.chat(ask, { signal: ac.signal });
-  await new Promise((r) => setTimeout(r, 100));
+  // Abort once the call is at the upstream (bounded wait on the condition, not a guessed time).
+  for (const end = performance.now() + 2000; sim.calls('primary') < 1 && performance.now() < end;) {
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  assert.equal(sim.calls('primary'), 1);
   ac.abort();
   await assert.rejects(pending, (e: unknown) => (e as { code?: string }).code === 'cancelled');
   const totals = bb.breakers.get('sim/primary').snapshot().totals;
