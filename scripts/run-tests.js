@@ -4,7 +4,7 @@
 //   node scripts/run-tests.js unit         src/**/*.test.js (pure, fast)
 //   node scripts/run-tests.js integration  test/**/*.test.js (sockets, processes)
 //   node scripts/run-tests.js all          both
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -32,7 +32,14 @@ function walk(dir, out) {
   return out;
 }
 
-const files = roots.flatMap((r) => walk(r, [])).sort();
+// A test deleted from the sources leaves its compiled `.test.js` in dist/: never run it again.
+const stale = (file) => !existsSync(file.replace(/^dist[\\/]/, '').replace(/\.js$/, '.ts'));
+const compiled = roots.flatMap((r) => walk(r, []));
+for (const file of compiled.filter(stale)) {
+  console.error(`removing ${file}: its source is gone`);
+  rmSync(file, { force: true });
+}
+const files = compiled.filter((f) => !stale(f)).sort();
 if (files.length === 0) {
   console.error('no test files found: run `npm run build` first');
   process.exit(1);
