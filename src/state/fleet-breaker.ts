@@ -71,6 +71,8 @@ export class FleetBreaker {
   unsentSuccesses = 0;
   unsentFailures = 0;
   unsentTrailing = 0;
+  /** The pending close came from probes sent while Redis was unreachable (no lease held). */
+  closedAlone = false;
   /** A local transition Redis has not acknowledged yet (sent again by the next sync). */
   pending: 'trip' | 'close' | 'operate' | null = null;
 

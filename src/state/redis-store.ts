@@ -292,9 +292,10 @@ export class RedisBreakerStore implements FleetLink, RateLink {
       breaker.pending = 'trip';
       breaker.tripReason = event.reason;
       breaker.tripAnswered = breaker.answered > 0 || event.reason === 'retry_after';
-    } else if (event.to === 'closed' && event.reason === 'probe_succeeded')
+    } else if (event.to === 'closed' && event.reason === 'probe_succeeded') {
       breaker.pending = 'close';
-    else if (event.to === 'closed' || OPERATOR_STATES.has(event.to)) breaker.pending = 'operate';
+      breaker.closedAlone = this.#mode !== 'shared';
+    } else if (event.to === 'closed' || OPERATOR_STATES.has(event.to)) breaker.pending = 'operate';
     else return; // open → half-open happens only while running alone: nothing to tell.
     breaker.answered = 0;
     if (this.#mode === 'shared') void this.#flush(breaker);
@@ -333,6 +334,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
         this.#channel,
         this.#opts.idleTtlMs,
         name,
+        breaker.closedAlone ? 1 : 0,
       ]);
     } else {
       const state = local.state;

@@ -87,11 +87,16 @@ return view('current')
 
 /**
  * The probe holder's breaker closed (enough probes succeeded). KEYS: breaker.
- * ARGV: replica, reason, channel, ttlMs, name.
+ * ARGV: replica, reason, channel, ttlMs, name, alone (1: the replica probed while Redis was
+ * unreachable).
+ *
+ * A replica that probed alone holds no lease, but its probes are evidence the provider is back:
+ * its close applies when the fleet's open period (or lease) is over, not over a newer trip.
  */
 export const CLOSE = `${PRELUDE}
 local replica = ARGV[1]
-if s == 'half-open' and holder == replica then
+local alone = ARGV[6] == '1' and (s == 'open' or s == 'half-open') and now >= u
+if (s == 'half-open' and holder == replica) or alone then
   return write('closed', 0, 0, ARGV[2], '', replica, ARGV[4], ARGV[3], ARGV[5])
 end
 return view('current')

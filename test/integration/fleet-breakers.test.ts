@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
 import type { Breakerbox } from '../../src/engine/index.js';
 import { startSim } from '../support/start-sim.js';
 import {
@@ -12,6 +13,7 @@ import {
   freePort,
   freshPrefix,
   nextTransition,
+  REDIS_URL,
   requireRedis,
   startOwnRedis,
   storeOf,
@@ -191,5 +193,39 @@ describe('fleet: breaker state shared through Redis', () => {
     // A's trip while alone reaches the fleet when Redis returns.
     if (b.breakers.get(PRIMARY).state !== 'open') await nextTransition(b, PRIMARY, 'open');
     assert.equal(b.breakers.get(PRIMARY).state, 'open');
+  });
+
+  test("a breaker that recovered while Redis did not answer closes the fleet's when Redis answers again", async (t) => {
+    const sim = await startSim(t, { models: { primary: { faults: { down: true } } } });
+    const prefix = freshPrefix();
+    const breaker = { openMs: 300, halfOpen: { probes: 1, successes: 1 } };
+    const options = { prefix, sim, breaker, syncMs: 100, commandTimeoutMs: 100 };
+    const a = fleetEngine(t, { ...options, replicaId: 'a' });
+    const b = fleetEngine(t, { ...options, replicaId: 'b' });
+    await Promise.all([a, b].map((e) => storeOf(e).whenShared()));
+    const opened = [a, b].map((e) => nextTransition(e, PRIMARY, 'open'));
+    await served(a, 3);
+    await Promise.all(opened);
+    // Redis stops answering (its data kept): A runs alone.
+    const admin = new Redis(REDIS_URL);
+    t.after(() => { admin.disconnect(); });
+    const alone = new Promise<void>((resolve) => {
+      const sub = storeOf(a).onStatus((st) => {
+        if (st.mode === 'local') {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+    await alone;
+    // The provider is back; A's open period ends and its own probe closes its breaker.
+    sim.setFaults('primary', null);
+    await sleep(350);
+    assert.deepEqual(await served(a, 1), [PRIMARY]);
+    assert.equal(a.breakers.get(PRIMARY).state, 'closed');
+    // When Redis answers again, A's close reaches the fleet: B closes too, without probing.
+    await nextTransition(b, PRIMARY, 'closed', 5000);
+    assert.equal(a.breakers.get(PRIMARY).state, 'closed');
   });
 });
