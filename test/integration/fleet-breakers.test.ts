@@ -208,7 +208,9 @@ describe('fleet: breaker state shared through Redis', () => {
     await Promise.all(opened);
     // Redis stops answering (its data kept): A runs alone.
     const admin = new Redis(REDIS_URL);
-    t.after(() => { admin.disconnect(); });
+    t.after(() => {
+      admin.disconnect();
+    });
     const alone = new Promise<void>((resolve) => {
       const sub = storeOf(a).onStatus((st) => {
         if (st.mode === 'local') {
