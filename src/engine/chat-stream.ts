@@ -6,21 +6,14 @@
  *
  * Payloads pass through as text: only chunks that may carry usage are parsed.
  */
-import { CancelledError, UpstreamError, isBreakerboxError } from '../core/index.js';
-import type { Outcome } from '../core/index.js';
+import type { SseEvent } from '../upstream/index.js';
 import type { RequestEvent } from './accounting.js';
 import type { BreakerboxMeta } from './meta.js';
+import { RelayedStream } from './relayed-stream.js';
+import type { StreamEnd, StreamUsage } from './relayed-stream.js';
 import type { OpenedStream } from './stream-call.js';
 
-/** How the stream ended, reported once to whoever settles the request. */
-export interface StreamEnd {
-  readonly outcome: Outcome;
-  readonly promptTokens: number;
-  readonly completionTokens: number;
-  /** Of `promptTokens`, those the provider served from its prompt cache (0: none reported). */
-  readonly cachedPromptTokens: number;
-  readonly error: unknown;
-}
+export type { StreamEnd } from './relayed-stream.js';
 
 /** Options of a {@link ChatStream}. */
 export interface ChatStreamOptions {
@@ -38,82 +31,27 @@ const USAGE_NULL = ',"usage":null';
  * An async iterable of raw chunk payloads (the JSON text after `data: `). Iterate it once.
  * Breaking out of the loop (or calling `return()`) closes the upstream socket at once.
  */
-export class ChatStream implements AsyncIterable<string> {
-  /**
-   * What breakerbox did for this request (deployment, fallback, attempts), as known when the
-   * stream opened: cost 0 and `durationMs` to the first content. The final figures are in
-   * {@link report}.
-   */
-  readonly meta: BreakerboxMeta;
-  /**
-   * Resolves once, when the stream has ended in any way (finished, failed, cancelled), with the
-   * request's report: the final meta (real cost, `durationMs` to the end), tokens, outcome.
-   */
-  readonly report: Promise<RequestEvent>;
-  readonly #opened: OpenedStream;
+export class ChatStream extends RelayedStream<string> {
   readonly #wantsUsage: boolean;
-  readonly #onEnd: (end: StreamEnd) => RequestEvent;
-  #resolveReport!: (report: RequestEvent) => void;
   #promptTokens = 0;
   #cachedPromptTokens = 0;
   #completionTokens = 0;
-  #ended = false;
-  #started = false;
 
   constructor(options: ChatStreamOptions) {
-    this.meta = options.meta;
-    this.#opened = options.opened;
+    super(options.opened, options.meta, options.onEnd);
     this.#wantsUsage = options.callerWantsUsage;
-    this.#onEnd = options.onEnd;
-    this.report = new Promise((resolve) => {
-      this.#resolveReport = resolve;
-    });
   }
 
-  /** Ends the stream from outside (the gateway's client went away): closes the upstream. */
-  cancel(): void {
-    if (this.#ended) return;
-    this.#opened.abort();
-    this.#end({ type: 'neutral', reason: 'cancelled' }, new CancelledError());
+  protected relay(event: SseEvent): string | undefined {
+    return this.#filter(event.data);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<string> {
-    if (this.#started) throw new TypeError('a ChatStream can be iterated only once');
-    this.#started = true;
-    let finished = false;
-    try {
-      for (const ev of this.#opened.buffered) {
-        const out = this.#filter(ev.data);
-        if (out !== undefined) yield out;
-      }
-      for (;;) {
-        const next = await this.#opened.events.next();
-        if (next.done === true) break;
-        const out = this.#filter(next.value.data);
-        if (out !== undefined) yield out;
-      }
-      finished = true;
-      this.#end({ type: 'success', durationMs: this.#opened.firstContentMs }, undefined);
-    } catch (error) {
-      finished = true;
-      this.#fail(error);
-      throw error;
-    } finally {
-      if (!finished) {
-        // The consumer stopped early (break, return, or its own error): free the upstream.
-        this.cancel();
-      }
-    }
-  }
-
-  #fail(error: unknown): void {
-    if (error instanceof UpstreamError) {
-      this.#end({ type: 'failure', kind: error.kind }, error);
-    } else if (isBreakerboxError(error) || this.#opened.controller.signal.aborted) {
-      this.#end({ type: 'neutral', reason: 'cancelled' }, error);
-    } else {
-      this.#end({ type: 'failure', kind: 'stream_error' }, error);
-    }
+  protected usage(): StreamUsage {
+    return {
+      promptTokens: this.#promptTokens,
+      cachedPromptTokens: this.#cachedPromptTokens,
+      completionTokens: this.#completionTokens,
+    };
   }
 
   /** Reads usage from the usage chunk and hides it (and `"usage":null`) unless the caller asked. */
@@ -135,19 +73,5 @@ export class ChatStream implements AsyncIterable<string> {
     }
     if (!this.#wantsUsage && data.includes(USAGE_NULL)) return data.replaceAll(USAGE_NULL, '');
     return data;
-  }
-
-  #end(outcome: Outcome, error: unknown): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#opened.releaseDeadline();
-    const report = this.#onEnd({
-      outcome,
-      promptTokens: this.#promptTokens,
-      cachedPromptTokens: this.#cachedPromptTokens,
-      completionTokens: this.#completionTokens,
-      error,
-    });
-    this.#resolveReport(report);
   }
 }

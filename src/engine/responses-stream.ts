@@ -6,13 +6,12 @@
  * breakerbox's (`response-id.ts`), and usage is read from `response.completed` (or
  * `response.incomplete`).
  */
-import { CancelledError, UpstreamError, isBreakerboxError } from '../core/index.js';
-import type { Outcome } from '../core/index.js';
 import type { SseEvent } from '../upstream/index.js';
 import { responsesEventType } from '../upstream/index.js';
 import type { RequestEvent } from './accounting.js';
-import type { StreamEnd } from './chat-stream.js';
 import type { BreakerboxMeta } from './meta.js';
+import { RelayedStream } from './relayed-stream.js';
+import type { StreamEnd, StreamUsage } from './relayed-stream.js';
 import { responseIdsOf, rewriteIds } from './response-id.js';
 import type { OpenedStream } from './stream-call.js';
 import { usageOf } from './upstream-calls.js';
@@ -39,29 +38,15 @@ const SEQUENCE = '"sequence_number":';
  * An async iterable of Responses events. Iterate it once. Breaking out of the loop (or calling
  * `return()`) closes the upstream socket at once.
  */
-export class ResponsesStream implements AsyncIterable<ResponsesEvent> {
-  /** What breakerbox did, as known when the stream opened (cost 0, time to first content). */
-  readonly meta: BreakerboxMeta;
-  /** Resolves once, when the stream has ended in any way, with the request's final report. */
-  readonly report: Promise<RequestEvent>;
-  readonly #opened: OpenedStream;
+export class ResponsesStream extends RelayedStream<ResponsesEvent> {
   readonly #deploymentId: string;
-  readonly #onEnd: (end: StreamEnd) => RequestEvent;
-  #resolveReport!: (report: RequestEvent) => void;
   #ids: string[] = [];
-  #usage = { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 };
+  #usage: StreamUsage = { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 };
   #lastSequence = -1;
-  #ended = false;
-  #started = false;
 
   constructor(options: ResponsesStreamOptions) {
-    this.meta = options.meta;
-    this.#opened = options.opened;
+    super(options.opened, options.meta, options.onEnd);
     this.#deploymentId = options.deploymentId;
-    this.#onEnd = options.onEnd;
-    this.report = new Promise((resolve) => {
-      this.#resolveReport = resolve;
-    });
   }
 
   /** The `sequence_number` an event breakerbox adds after the last relayed one must carry. */
@@ -69,36 +54,11 @@ export class ResponsesStream implements AsyncIterable<ResponsesEvent> {
     return this.#lastSequence + 1;
   }
 
-  /** Ends the stream from outside (the client went away): closes the upstream. */
-  cancel(): void {
-    if (this.#ended) return;
-    this.#opened.abort();
-    this.#end({ type: 'neutral', reason: 'cancelled' }, new CancelledError());
+  protected usage(): StreamUsage {
+    return this.#usage;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ResponsesEvent> {
-    if (this.#started) throw new TypeError('a ResponsesStream can be iterated only once');
-    this.#started = true;
-    let finished = false;
-    try {
-      for (const ev of this.#opened.buffered) yield this.#relay(ev);
-      for (;;) {
-        const next = await this.#opened.events.next();
-        if (next.done === true) break;
-        yield this.#relay(next.value);
-      }
-      finished = true;
-      this.#end({ type: 'success', durationMs: this.#opened.firstContentMs }, undefined);
-    } catch (error) {
-      finished = true;
-      this.#fail(error);
-      throw error;
-    } finally {
-      if (!finished) this.cancel();
-    }
-  }
-
-  #relay(ev: SseEvent): ResponsesEvent {
+  protected relay(ev: SseEvent): ResponsesEvent {
     const { data } = ev;
     const at = data.lastIndexOf(SEQUENCE);
     if (at >= 0) {
@@ -125,22 +85,5 @@ export class ResponsesStream implements AsyncIterable<ResponsesEvent> {
       const usage = usageOf(response);
       this.#usage = { ...usage, cachedPromptTokens: usage.cachedPromptTokens ?? 0 };
     }
-  }
-
-  #fail(error: unknown): void {
-    if (error instanceof UpstreamError) {
-      this.#end({ type: 'failure', kind: error.kind }, error);
-    } else if (isBreakerboxError(error) || this.#opened.controller.signal.aborted) {
-      this.#end({ type: 'neutral', reason: 'cancelled' }, error);
-    } else {
-      this.#end({ type: 'failure', kind: 'stream_error' }, error);
-    }
-  }
-
-  #end(outcome: Outcome, error: unknown): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#opened.releaseDeadline();
-    this.#resolveReport(this.#onEnd({ outcome, ...this.#usage, error }));
   }
 }
