@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_KEY, startStack } from '../fixtures/gateway-harness.js';
 import { startSim } from '../support/start-sim.js';
+import { waitFor } from '../support/child-output.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/breakerbox.js', import.meta.url));
 
@@ -49,29 +50,6 @@ async function run(
     `breakerbox ${args.join(' ')} was killed after ${timeoutMs} ms\n${stdout}\n${stderr}`,
   );
   return { code, stdout, stderr };
-}
-
-/** Resolves with the first match of `pattern` in the child's `stream`, within `timeoutMs`. */
-function waitFor(
-  child: ChildProcessWithoutNullStreams,
-  stream: 'stdout' | 'stderr',
-  pattern: RegExp,
-  timeoutMs = 10_000,
-): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => {
-      reject(new Error(`no ${String(pattern)} within ${timeoutMs} ms in ${stream}: ${seen}`));
-    }, timeoutMs);
-    child[stream].on('data', (d: Buffer) => {
-      seen += d.toString();
-      const m = seen.match(pattern);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    });
-  });
 }
 
 function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {

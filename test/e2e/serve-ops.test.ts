@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,33 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSim } from '../support/start-sim.js';
+import { waitFor } from '../support/child-output.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/breakerbox.js', import.meta.url));
-
-/** Resolves once `pattern` has appeared in everything the child wrote to `stream`. */
-function waitFor(
-  child: ChildProcessWithoutNullStreams,
-  stream: 'stdout' | 'stderr',
-  pattern: RegExp,
-  timeoutMs = 10_000,
-): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => {
-      reject(new Error(`no ${String(pattern)} within ${timeoutMs} ms in ${stream}: ${seen}`));
-    }, timeoutMs);
-    const onData = (d: Buffer): void => {
-      seen += d.toString();
-      const m = seen.match(pattern);
-      if (m) {
-        clearTimeout(timer);
-        child[stream].off('data', onData);
-        resolve(m);
-      }
-    };
-    child[stream].on('data', onData);
-  });
-}
 
 function config(simUrl: string, collector: string, log: string, extraModel: boolean): string {
   return [
