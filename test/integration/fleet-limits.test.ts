@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Breakerbox } from '../../src/engine/index.js';
 import { startSim } from '../support/start-sim.js';
-import { fleetEngine, freshPrefix, requireRedis, storeOf } from '../support/fleet.js';
+import { Redis } from 'ioredis';
+import {
+  REDIS_URL,
+  fleetEngine,
+  freshPrefix,
+  nextTransition,
+  requireRedis,
+  storeOf,
+} from '../support/fleet.js';
 
 const ask = { model: 'limited', messages: [{ role: 'user' as const, content: 'hi' }] };
 
@@ -104,5 +112,31 @@ describe('fleet: budgets shared through Redis', () => {
       await assert.rejects(bb.chat(ask), { code: 'budget_exceeded' });
     }
     assert.ok(served < 2 * Math.ceil(0.2 / costOfOne), `served ${served}`);
+  });
+});
+
+describe('fleet: Redis keys', () => {
+  test('every key the fleet writes carries a TTL, so idle breakers, limits and totals expire', async (t) => {
+    const sim = await startSim(t, { models: { primary: { faults: { down: true } } } });
+    const prefix = freshPrefix();
+    const bb = fleetEngine(t, { prefix, replicaId: 'a', sim, primaryRpm: 600, budgetUsdPerDay: 5 });
+    await storeOf(bb).whenShared();
+    // A trip (breaker and suspect keys), outcome batches (counts), a shared limit, spend.
+    const tripped = nextTransition(bb, 'sim/primary', 'open');
+    for (let i = 0; i < 3; i++) await bb.chat({ ...ask, model: 'm' });
+    await tripped;
+    sim.setFaults('primary', null);
+    await bb.chat({ ...ask, model: 'budgeted' }).catch(() => undefined);
+    await storeOf(bb).synced();
+    const redis = new Redis(REDIS_URL);
+    t.after(() => { redis.disconnect(); });
+    const keys = await redis.keys(`${prefix}*`);
+    const kinds = new Set(keys.map((k) => k.slice(prefix.length).split(/[:{]/)[0]));
+    for (const kind of ['br', 'rl', 'replicas'])
+      assert.ok(kinds.has(kind), `no ${kind} key: ${keys.join(', ')}`);
+    for (const key of keys) {
+      const ttl = await redis.pttl(key);
+      assert.ok(ttl > 0, `${key} has no TTL (${ttl})`);
+    }
   });
 });
