@@ -129,7 +129,9 @@ describe('fleet: Redis keys', () => {
     await bb.chat({ ...ask, model: 'budgeted' }).catch(() => undefined);
     await storeOf(bb).synced();
     const redis = new Redis(REDIS_URL);
-    t.after(() => { redis.disconnect(); });
+    t.after(() => {
+      redis.disconnect();
+    });
     const keys = await redis.keys(`${prefix}*`);
     const kinds = new Set(keys.map((k) => k.slice(prefix.length).split(/[:{]/)[0]));
     for (const kind of ['br', 'rl', 'replicas'])
