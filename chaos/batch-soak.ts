@@ -20,7 +20,13 @@ const kills = numberFlag(argv, '--kills', quick ? 3 : 5);
 const shown = argv.filter((a) => a !== '--write');
 const command = ['npm run soak:batch', ...(shown.length > 0 ? ['--', ...shown] : [])].join(' ');
 
-const result = await runBatchSoak({ lines, kills, log: (line) => console.error(line) });
+const result = await runBatchSoak({
+  lines,
+  kills,
+  log: (line) => {
+    console.error(line);
+  },
+});
 const markdown = batchMarkdown(result, command);
 console.log(markdown);
 if (write) {

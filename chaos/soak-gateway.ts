@@ -16,6 +16,7 @@ import type { Child } from './soak-proc.js';
 import {
   BIN,
   freePort,
+  hasExited,
   median,
   parseMetrics,
   startNode,
@@ -213,7 +214,7 @@ export async function runGatewaySoak(options: GatewaySoakOptions): Promise<Gatew
         t0 + (Math.floor(now / options.sampleMs) + 1) * options.sampleMs,
       );
       await sleep(Math.max(0, next - performance.now()));
-      if (gw.done) break;
+      if (hasExited(gw)) break;
       const s = await sample();
       samples.push(s);
       log(

@@ -142,7 +142,7 @@ export class SoakLoad {
       );
       for await (const chunk of stream) {
         const choice = chunk.choices[0];
-        if (choice?.delta?.content) gotContent = true;
+        if (choice?.delta.content) gotContent = true;
         if (choice?.finish_reason) finished = true;
       }
     } catch (e) {
@@ -181,7 +181,7 @@ function describe(e: unknown): string {
     const attempts = (body?.attempts ?? [])
       .map((a) => `${a.deployment ?? '?'} ${a.result ?? ''} ${a.reason ?? ''}`.trim())
       .join(', ');
-    return `${e.status ?? 'no status'} ${String(body?.code ?? e.name)}${attempts ? ` [${attempts}]` : ''}`;
+    return `${e.status ?? 'no status'} ${typeof body?.code === 'string' ? body.code : e.name}${attempts ? ` [${attempts}]` : ''}`;
   }
   return e instanceof Error ? `${e.name}: ${e.message.slice(0, 80)}` : String(e);
 }

@@ -20,7 +20,9 @@ export function freePort(): Promise<number> {
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
       const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
+      s.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -32,6 +34,11 @@ export interface Child {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The child has exited. */
   done: boolean;
+}
+
+/** The child has exited (a call, so a check after an `await` is not narrowed away). */
+export function hasExited(child: Child): boolean {
+  return child.done;
 }
 
 /** Starts `node args…`. */

@@ -16,7 +16,9 @@ const quick = argv.includes('--quick');
 const write = argv.includes('--write') || !quick;
 const command = quick ? 'npm run soak -- --quick' : 'npm run soak';
 
-const log = (line: string): void => console.error(line);
+const log = (line: string): void => {
+  console.error(line);
+};
 // Concurrency 16 and seed 1 by default.
 const result = await runGatewaySoak(
   quick
