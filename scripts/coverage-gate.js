@@ -4,7 +4,8 @@
 //   - src/core: 100% of lines and branches, file by file (each miss is listed with its lines).
 //   - every other folder of src/: at least its floor in coverage-floor.json (lines and branches).
 // The floor only rises: `node scripts/coverage-gate.js --raise-floor` (after a full run) writes,
-// for each folder, the larger of its floor and its figure rounded down to a whole percent; commit
+// for each folder, the larger of its floor and its figure less half a point (integration tests
+// reach a few timing-dependent paths in some runs only), rounded down to a whole percent; commit
 // coverage-floor.json with the tests that raised it. Lowering a floor is a reviewed edit, never a
 // side effect of this script.
 //   node scripts/coverage-gate.js [--raise-floor]
@@ -16,6 +17,8 @@ const ROOT = process.cwd();
 const FLOOR_FILE = 'coverage-floor.json';
 const STRICT = 'src/core';
 const raise = process.argv.includes('--raise-floor');
+/** Percentage points a folder's figure may move between two runs of the same tests. */
+const NOISE = 0.5;
 
 if (!existsSync('coverage/tmp') || readdirSync('coverage/tmp').length === 0) {
   console.error(
@@ -122,8 +125,8 @@ for (const folder of [...folders.keys()].sort()) {
   }
   if (folder !== STRICT) {
     next[folder] = {
-      lines: Math.max(floor?.lines ?? 0, Math.floor(lines)),
-      branches: Math.max(floor?.branches ?? 0, Math.floor(branches)),
+      lines: Math.max(floor?.lines ?? 0, Math.floor(lines - NOISE)),
+      branches: Math.max(floor?.branches ?? 0, Math.floor(branches - NOISE)),
     };
   }
   const fl = floor ? `${floor.lines} / ${floor.branches}` : '-';
