@@ -209,3 +209,14 @@ test('every error class: its code, its defaults, and toJSON with exactly its own
   assert.equal(withCause.cause, cause, 'the cause is kept, not serialised');
   assert.equal('cause' in withCause.toJSON(), false);
 });
+
+test('messages with nothing to list: no candidates; one root issue without a file', () => {
+  assert.equal(
+    new AllCandidatesFailedError('m', []).message,
+    'every candidate for model "m" failed: no candidates',
+  );
+  assert.equal(
+    new ConfigError([{ path: '', message: 'must be an object' }]).message,
+    'invalid configuration (1 problem):\n  - (root): must be an object',
+  );
+});
