@@ -4,8 +4,10 @@
 //   node scripts/run-tests.js unit         src/**/*.test.js (pure, fast)
 //   node scripts/run-tests.js integration  test/**/*.test.js (sockets, processes)
 //   node scripts/run-tests.js all          both
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// With `--coverage` (or BREAKERBOX_COVERAGE=1) every process the tests start, children included,
+// writes V8 coverage to coverage/tmp; `node scripts/coverage-gate.js` reports and gates it.
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const which = process.argv[2] ?? 'all';
@@ -44,6 +46,14 @@ if (files.length === 0) {
   console.error('no test files found: run `npm run build` first');
   process.exit(1);
 }
-const extra = process.argv.slice(3);
-const r = spawnSync(process.execPath, ['--test', ...extra, ...files], { stdio: 'inherit' });
+const extra = process.argv.slice(3).filter((a) => a !== '--coverage');
+const env = { ...process.env };
+if (process.argv.includes('--coverage') || process.env.BREAKERBOX_COVERAGE === '1') {
+  // Node writes one JSON file per process into NODE_V8_COVERAGE as it exits; children inherit it.
+  const dir = resolve('coverage/tmp');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  env.NODE_V8_COVERAGE = dir;
+}
+const r = spawnSync(process.execPath, ['--test', ...extra, ...files], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);

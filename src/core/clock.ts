@@ -21,11 +21,9 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): CancelTimer;
 }
 
+/** An aborted signal always has a reason: Node supplies an `AbortError` when `abort()` got none. */
 function abortReason(signal: AbortSignal): Error {
-  return (
-    (signal.reason as Error | undefined) ??
-    new DOMException('This operation was aborted', 'AbortError')
-  );
+  return signal.reason as Error;
 }
 
 /** Node's timers overflow past 2^31-1 ms (about 24.8 days) and fire at once; longer waits chain. */

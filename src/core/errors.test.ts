@@ -4,11 +4,24 @@ import {
   AllCandidatesFailedError,
   ResponseStateUnavailableError,
   BreakerOpenError,
+  BudgetExceededError,
+  BulkheadFullError,
+  CancelledError,
   ConfigError,
+  DeadlineExceededError,
+  HttpRefusedError,
+  InvalidApiKeyError,
+  InvalidRequestError,
+  ModelNotFoundError,
+  RateLimitedError,
+  RetryBudgetExceededError,
+  TimeoutError,
   UpstreamError,
+  UpstreamRejectedError,
   isBreakerboxError,
   withoutStack,
 } from './errors.js';
+import type { BreakerboxError } from './errors.js';
 
 test('errors carry their stable code and a brand that survives copies of the package', () => {
   const e = new BreakerOpenError(1500, 'sim/gpt-4.1');
@@ -133,4 +146,77 @@ test('ConfigError lists every issue with its path', () => {
   assert.match(e.message, /2 problems/);
   assert.match(e.message, /models\.gpt-4\.1\.fallbacks\[0\]: unknown model "claude"/);
   assert.match(e.message, /breakerbox\.yaml:12: breaker\.openMs/);
+});
+
+test('every error class: its code, its defaults, and toJSON with exactly its own fields', () => {
+  const cause = new Error('root cause');
+  const cases: [BreakerboxError, Record<string, unknown>][] = [
+    [new BreakerOpenError(250, 'p/m'), { code: 'breaker_open', retryAfterMs: 250, breaker: 'p/m' }],
+    [
+      new BulkheadFullError(),
+      { code: 'bulkhead_full', message: 'bulkhead is full', retryAfterMs: 0 },
+    ],
+    [new RateLimitedError(undefined, 40), { code: 'rate_limited', retryAfterMs: 40 }],
+    [
+      new RetryBudgetExceededError('no budget', 5, { cause }),
+      { code: 'retry_budget_exceeded', message: 'no budget', retryAfterMs: 5 },
+    ],
+    [new TimeoutError('attempt', 300), { code: 'timeout', timer: 'attempt', timeoutMs: 300 }],
+    [new DeadlineExceededError(1000), { code: 'deadline_exceeded', deadlineMs: 1000 }],
+    [new CancelledError(), { code: 'cancelled', message: 'the caller cancelled the request' }],
+    [
+      new UpstreamRejectedError({
+        status: 400,
+        body: { error: { message: 'bad', type: 'invalid_request_error', param: null, code: 'x' } },
+        deploymentId: 'p/m',
+      }),
+      { code: 'request_rejected', status: 400, deploymentId: 'p/m', upstreamCode: 'x' },
+    ],
+    [
+      new BudgetExceededError('team-a'),
+      { code: 'budget_exceeded', scope: 'team-a', message: 'spend budget for team-a is exhausted' },
+    ],
+    [new BudgetExceededError('t', 'custom'), { message: 'custom', scope: 't' }],
+    [new ConfigError([], 'f.yaml'), { code: 'config_invalid', issues: [], file: 'f.yaml' }],
+    [new InvalidRequestError('no messages'), { code: 'invalid_request', param: null }],
+    [new InvalidRequestError('bad role', 'messages[0].role'), { param: 'messages[0].role' }],
+    [new ModelNotFoundError('gpt-9'), { code: 'model_not_found', model: 'gpt-9' }],
+    [
+      new InvalidApiKeyError(),
+      { code: 'invalid_api_key', message: 'Missing or incorrect API key.' },
+    ],
+    [
+      new HttpRefusedError({ code: 'server_overloaded', message: 'busy', retryAfterMs: 1000 }),
+      { code: 'server_overloaded', param: null, retryAfterMs: 1000 },
+    ],
+    [
+      new HttpRefusedError({ code: 'host_not_allowed', message: 'no', param: 'host' }),
+      { param: 'host', retryAfterMs: undefined },
+    ],
+  ];
+  for (const [error, expected] of cases) {
+    const json = error.toJSON();
+    assert.equal(json.name, error.constructor.name);
+    assert.equal(json.code, error.code);
+    assert.equal(json.message, error.message);
+    for (const [key, value] of Object.entries(expected)) {
+      assert.deepEqual(json[key], value, `${error.constructor.name}.toJSON().${key}`);
+    }
+    assert.ok(isBreakerboxError(error));
+    assert.doesNotThrow(() => JSON.stringify(error));
+  }
+  const withCause = new RetryBudgetExceededError('no budget', 5, { cause });
+  assert.equal(withCause.cause, cause, 'the cause is kept, not serialised');
+  assert.equal('cause' in withCause.toJSON(), false);
+});
+
+test('messages with nothing to list: no candidates; one root issue without a file', () => {
+  assert.equal(
+    new AllCandidatesFailedError('m', []).message,
+    'every candidate for model "m" failed: no candidates',
+  );
+  assert.equal(
+    new ConfigError([{ path: '', message: 'must be an object' }]).message,
+    'invalid configuration (1 problem):\n  - (root): must be an object',
+  );
 });

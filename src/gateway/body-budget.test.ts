@@ -19,7 +19,7 @@ test('holds share one budget; a hold grows, refuses past the limit and releases 
   assert.equal(budget.usedBytes, 0);
 });
 
-test('the refusal is a 503 server_overloaded that closes the connection', () => {
+test('the refusal is a 503 server_overloaded that asks to close the connection (Connection: close)', () => {
   const e = overloadedError();
   assert.equal(e.status, 503);
   assert.equal(e.error.code, 'server_overloaded');

@@ -93,7 +93,11 @@ export class FleetBreaker {
   }
 
   record(permit: Permit, outcome: Outcome): void {
-    if (outcome.type === 'success') {
+    // A call admitted before the last transition counts for nothing, here as in the local breaker
+    // (it would otherwise count in the fleet's next closed period).
+    if (permit.generation !== this.local.generation) {
+      // Stale: the local breaker ignores it.
+    } else if (outcome.type === 'success') {
       this.unsentSuccesses++;
       this.unsentTrailing = 0;
     } else if (outcome.type === 'failure' && !UNANSWERED.has(outcome.kind)) {
@@ -102,6 +106,14 @@ export class FleetBreaker {
       this.unsentTrailing++;
     }
     this.local.record(permit, outcome);
+  }
+
+  /** A transition (local or adopted) starts a new period: what was counted before is dropped. */
+  newPeriod(): void {
+    this.answered = 0;
+    this.unsentSuccesses = 0;
+    this.unsentFailures = 0;
+    this.unsentTrailing = 0;
   }
 
   /** True when outcomes are waiting to be sent. */
@@ -118,12 +130,29 @@ export class FleetBreaker {
    * view that is not newer (the answer to this replica's own command is the state right now).
    */
   apply(view: FleetView, force: boolean): void {
-    if (!force && view.generation <= this.generation) return;
-    if (view.generation > this.generation) this.generation = view.generation;
+    const newer = view.generation > this.generation;
+    if (!force && !newer) return;
+    if (newer) this.generation = view.generation;
+    // A reset elsewhere in the fleet while this breaker is closed: reset it too (adopting closed
+    // over closed would keep its failure counts, and the permits of the period before). Not the
+    // echo of this replica's own reset, which is waiting for its answer.
+    if (
+      newer &&
+      view.state === 'closed' &&
+      view.reason === 'reset' &&
+      this.local.state === 'closed' &&
+      this.pending !== 'operate'
+    ) {
+      this.#link.adopting(() => {
+        this.local.reset();
+      });
+      this.newPeriod();
+      return;
+    }
     const target = this.#target(view);
     if (target === null) return;
     this.#link.adopting(() => {
-      if (this.local.adopt(target)) this.answered = 0;
+      if (this.local.adopt(target)) this.newPeriod();
     });
   }
 

@@ -105,7 +105,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
       ['bbTrip', TRIP, 3],
       ['bbClaim', CLAIM, 1],
       ['bbClose', CLOSE, 1],
-      ['bbOperate', OPERATE, 1],
+      ['bbOperate', OPERATE, 2],
       ['bbRead', READ, 1],
       ['bbRate', RATE, 1],
       ['bbOutcomes', OUTCOMES, 2],
@@ -297,7 +297,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
       breaker.closedAlone = this.#mode !== 'shared';
     } else if (event.to === 'closed' || OPERATOR_STATES.has(event.to)) breaker.pending = 'operate';
     else return; // open → half-open happens only while running alone: nothing to tell.
-    breaker.answered = 0;
+    breaker.newPeriod();
     if (this.#mode === 'shared') void this.#flush(breaker);
   }
 
@@ -340,6 +340,7 @@ export class RedisBreakerStore implements FleetLink, RateLink {
       const state = local.state;
       ok = await this.#run(breaker, 'bbOperate', [
         key,
+        `${this.#opts.keyPrefix}bw:{${name}}`,
         this.replicaId,
         state,
         OPERATOR_REASON[state] ?? 'reset',

@@ -104,9 +104,11 @@ return view('current')
 
 /**
  * An operator action (force open, disable, metrics-only, reset): applies fleet-wide whatever the
- * state. KEYS: breaker. ARGV: replica, state, reason, channel, ttlMs, name.
+ * state. KEYS: breaker, fleet counts (cleared: like a local reset, the next closed period counts
+ * from zero). ARGV: replica, state, reason, channel, ttlMs, name.
  */
 export const OPERATE = `${PRELUDE}
+redis.call('DEL', KEYS[2])
 return write(ARGV[2], 0, 0, ARGV[3], '', ARGV[1], ARGV[5], ARGV[4], ARGV[6])
 `;
 

@@ -108,11 +108,13 @@ test('close(): past the grace period a stalled stream gets a shutting_down error
   const ready = await fetch(`${s.url}/readyz`);
   assert.equal(ready.status, 200);
   await s.gateway.close(100);
-  for (let i = 0; i < 1_000; i++) {
+  let ended = false;
+  for (let i = 0; i < 1_000 && !ended; i++) {
     const next = await reader.read();
-    if (next.done) break;
-    text += Buffer.from(next.value).toString();
+    if (next.done) ended = true;
+    else text += Buffer.from(next.value).toString();
   }
+  assert.ok(ended, 'the stream closed');
   const last = sseData(text).at(-1) ?? '';
   assert.notEqual(last, '[DONE]', 'never a silent or a false end');
   const event = JSON.parse(last) as { error: { code: string; type: string; message: string } };

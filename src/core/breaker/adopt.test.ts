@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../fake-clock.js';
 import { SUCCESS, failure } from '../outcome.js';
+import type { Outcome } from '../outcome.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { TransitionEvent } from './state.js';
 
@@ -130,20 +131,51 @@ test('adopting half-open hands out the configured probes; adopting closed clears
   assert.equal(breaker.msUntilAdmission(), 1000, 'first open period again');
 });
 
-test('adopting operator states: forced-open rejects, disabled admits, metrics-only keeps its window', () => {
+test('adopting operator states: forced-open rejects, disabled admits', () => {
   const { breaker } = setup();
   breaker.adopt({ state: 'forced-open', reason: 'forced', openUntilMs: 0, consecutiveOpens: 0 });
+  assert.equal(breaker.state, 'forced-open');
   assert.ok(!breaker.acquire().admitted);
   breaker.adopt({ state: 'disabled', reason: 'disabled', openUntilMs: 0, consecutiveOpens: 0 });
   const p = breaker.acquire();
   assert.ok(p.admitted);
   breaker.record(p, SUCCESS);
-  breaker.adopt({
-    state: 'metrics-only',
-    reason: 'metrics_only',
-    openUntilMs: 0,
-    consecutiveOpens: 0,
-  });
+});
+
+test('adopting metrics-only keeps the rate window; adopting any other state empties it', () => {
+  const clock = new FakeClock();
+  const breaker = new CircuitBreaker(
+    {
+      trip: { rate: { window: { type: 'count', size: 10 }, minCalls: 100, failureRate: 0.5 } },
+      openMs: 1000,
+      jitterRatio: 0,
+    },
+    { clock, name: 'p/m' },
+  );
+  const calls = (): number | undefined => breaker.snapshot().window?.calls;
+  const call = (outcome: Outcome): void => {
+    const permit = breaker.acquire();
+    assert.ok(permit.admitted);
+    breaker.record(permit, outcome);
+  };
+  for (const outcome of [SUCCESS, failure('server_error'), SUCCESS]) call(outcome);
+  assert.equal(calls(), 3);
+  const adopt = (state: 'metrics-only' | 'closed' | 'disabled'): void => {
+    const reason = state === 'metrics-only' ? 'metrics_only' : state === 'closed' ? 'reset' : state;
+    breaker.adopt({ state, reason, openUntilMs: 0, consecutiveOpens: 0 });
+  };
+  adopt('metrics-only');
   assert.equal(breaker.state, 'metrics-only');
-  assert.ok(breaker.acquire().admitted);
+  assert.equal(calls(), 3, 'metrics-only kept the window');
+  call(failure('server_error'));
+  assert.equal(calls(), 4, 'and records into it');
+  adopt('closed');
+  assert.equal(breaker.state, 'closed');
+  assert.equal(calls(), 0, 'adopting closed emptied the window');
+  adopt('metrics-only');
+  call(SUCCESS);
+  assert.equal(calls(), 1);
+  adopt('disabled');
+  assert.equal(breaker.state, 'disabled');
+  assert.equal(calls(), 0, 'adopting disabled emptied the window');
 });

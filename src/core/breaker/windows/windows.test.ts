@@ -119,6 +119,23 @@ test('time window: an import between held buckets lands in order, and evicts in 
   assert.deepEqual(counts(w), [1, 0, 0]);
 });
 
+test('time window: an import into a bucket it already holds adds to that bucket', () => {
+  const w = new TimeWindow(3_000, 3); // 1 s buckets
+  w.add(FLAG_FAILURE, 1_100); // bucket 1
+  w.add(0, 2_100); // bucket 2 (the head)
+  // Bucket 1 again (age 1 s at t = 2 500), from another copy of the window.
+  w.importData({ type: 'time', buckets: [[1_000, 3, 1, 1]] }, 2_500, 0);
+  assert.deepEqual(counts(w), [5, 2, 1]);
+  const held = (w.exportData(2_500) as { readonly buckets: readonly (readonly number[])[] })
+    .buckets;
+  assert.deepEqual(held, [
+    [1_000, 4, 2, 1],
+    [0, 1, 0, 0],
+  ]);
+  w.advance(4_000); // bucket 1 leaves, with everything the import added to it
+  assert.deepEqual(counts(w), [1, 0, 0]);
+});
+
 test('time window: under steady traffic it holds one entry per bucket, never more', () => {
   const w = new TimeWindow(1_000, 4); // 250 ms buckets
   for (let t = 0; t < 10_000; t += 7) w.add(t % 3 === 0 ? FLAG_FAILURE : 0, t);
