@@ -6,7 +6,7 @@ import { AllCandidatesFailedError, Emitter } from '../core/index.js';
 import type { AttemptRecord, Clock, Outcome } from '../core/index.js';
 import type { CostLedger } from '../cost/index.js';
 import type { FailoverSuccess } from '../router/index.js';
-import type { StatsCollector } from '../telemetry/index.js';
+import type { RequestInput, StatsCollector } from '../telemetry/index.js';
 import type { BreakerboxMeta, FallbackKind } from './meta.js';
 
 /** Tokens one request used. */
@@ -16,6 +16,8 @@ export interface Usage {
   /** Of `promptTokens`, those served from the provider's prompt cache (priced `cachedInput`). */
   readonly cachedPromptTokens?: number;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const NO_USAGE: Usage = { promptTokens: 0, completionTokens: 0 };
 
@@ -201,29 +203,34 @@ export class Accounting {
     let outcome: 'success' | 'error' | 'cached' | 'static' = ok ? 'success' : 'error';
     if (ok && meta.cached) outcome = 'cached';
     else if (ok && meta.fallback === 'static') outcome = 'static';
-    this.#stats.recordRequest({
+    // Optional fields assigned, not spread in: a conditional spread costs an object and a copy.
+    const input: Mutable<RequestInput> = {
       requestedModel: meta.requestedModel,
-      ...(meta.model !== null && { servedModel: meta.model }),
-      ...(meta.deployment !== null && { deployment: meta.deployment }),
       outcome,
-      ...(errorCode !== undefined && { errorCode }),
       fallbackUsed: meta.fallbackUsed,
       attempts: meta.calls,
       durationMs: meta.durationMs,
-      ...(ttftMs !== undefined && { ttftMs }),
-      ...usage,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
       costUsd: meta.costUsd,
       costIfRequestedUsd: meta.costIfRequestedUsd,
-    });
-    const event: RequestEvent = {
+    };
+    if (meta.model !== null) input.servedModel = meta.model;
+    if (meta.deployment !== null) input.deployment = meta.deployment;
+    if (errorCode !== undefined) input.errorCode = errorCode;
+    if (ttftMs !== undefined) input.ttftMs = ttftMs;
+    this.#stats.recordRequest(input);
+    const event: Mutable<RequestEvent> & { cachedPromptTokens?: number } = {
       meta,
       route,
       ok,
       errorCode,
-      ...usage,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
       ttftMs,
-      ...(attemptMs !== undefined && { attemptMs }),
     };
+    if (usage.cachedPromptTokens !== undefined) event.cachedPromptTokens = usage.cachedPromptTokens;
+    if (attemptMs !== undefined) event.attemptMs = attemptMs;
     if (this.events.request.size > 0) this.events.request.emit(event);
     return event;
   }

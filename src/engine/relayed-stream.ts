@@ -68,31 +68,29 @@ export abstract class RelayedStream<T> implements AsyncIterable<T> {
     this.#end({ type: 'neutral', reason: 'cancelled' }, new CancelledError());
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    if (this.#started) throw new TypeError(`a ${this.constructor.name} can be iterated only once`);
-    this.#started = true;
-    let finished = false;
-    try {
-      for (const ev of this.opened.buffered) {
-        const out = this.relay(ev);
-        if (out !== undefined) yield out;
-      }
-      for (;;) {
-        const next = await this.opened.events.next();
-        if (next.done === true) break;
-        const out = this.relay(next.value);
-        if (out !== undefined) yield out;
-      }
-      finished = true;
-      this.#end({ type: 'success', durationMs: this.opened.firstContentMs }, undefined);
-    } catch (error) {
-      finished = true;
-      this.#fail(error);
-      throw error;
-    } finally {
-      // The consumer stopped early (break, return, or its own error): free the upstream.
-      if (!finished) this.cancel();
+  /**
+   * The stream's one iterator: buffered events first, then the upstream's. A plain iterator, not
+   * an async generator: a generator costs a request queue and two extra awaits per item, and a
+   * stream relays dozens of items per request.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    if (this.#started) {
+      const error = new TypeError(`a ${this.constructor.name} can be iterated only once`);
+      return {
+        next: () => Promise.reject(error),
+        return: () => Promise.resolve({ done: true, value: undefined }),
+      };
     }
+    this.#started = true;
+    return new StreamIterator(this, this.opened, {
+      relay: (event) => this.relay(event),
+      succeeded: () => {
+        this.#end({ type: 'success', durationMs: this.opened.firstContentMs }, undefined);
+      },
+      failed: (error) => {
+        this.#fail(error);
+      },
+    });
   }
 
   #fail(error: unknown): void {
@@ -110,5 +108,90 @@ export abstract class RelayedStream<T> implements AsyncIterable<T> {
     this.#ended = true;
     this.opened.releaseDeadline();
     this.#resolveReport(this.#onEnd({ outcome, ...this.usage(), error }));
+  }
+}
+
+/** What a {@link StreamIterator} asks of its stream. */
+interface StreamHooks<T> {
+  /** One upstream event as the caller gets it; undefined hides it. May throw (a failure). */
+  readonly relay: (event: SseEvent) => T | undefined;
+  /** The upstream ended cleanly. */
+  readonly succeeded: () => void;
+  /** The stream failed; the error is thrown to the consumer next. */
+  readonly failed: (error: unknown) => void;
+}
+
+const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * Iterates a {@link RelayedStream}: its buffered events, then the upstream's, each relayed (or
+ * hidden). The end, a failure (reported, then thrown) or an early `return()` (which cancels the
+ * stream) ends it; after that `next()` says done.
+ */
+class StreamIterator<T> implements AsyncIterator<T> {
+  readonly #stream: { cancel(): void };
+  readonly #opened: OpenedStream;
+  readonly #hooks: StreamHooks<T>;
+  #buffered = 0;
+  #finished = false;
+
+  constructor(stream: { cancel(): void }, opened: OpenedStream, hooks: StreamHooks<T>) {
+    this.#stream = stream;
+    this.#opened = opened;
+    this.#hooks = hooks;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.#finished) return Promise.resolve(DONE);
+    const buffered = this.#opened.buffered;
+    try {
+      while (this.#buffered < buffered.length) {
+        const out = this.#hooks.relay(buffered[this.#buffered++] as SseEvent);
+        if (out !== undefined) return Promise.resolve({ value: out, done: false });
+      }
+    } catch (error) {
+      return this.#rejected(error);
+    }
+    return this.#pull();
+  }
+
+  /** The consumer stopped early (`break`, its own error): frees the upstream. */
+  return(): Promise<IteratorResult<T>> {
+    if (!this.#finished) {
+      this.#finished = true;
+      this.#stream.cancel();
+    }
+    return Promise.resolve(DONE);
+  }
+
+  async #pull(): Promise<IteratorResult<T>> {
+    try {
+      for (;;) {
+        const next = await this.#opened.events.next();
+        if (this.#finished) return DONE;
+        if (next.done === true) {
+          this.#finished = true;
+          this.#hooks.succeeded();
+          return DONE;
+        }
+        const out = this.#hooks.relay(next.value);
+        if (out !== undefined) return { value: out, done: false };
+      }
+    } catch (error) {
+      throw this.#fail(error);
+    }
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- an async throw is the rejection
+  async #rejected(error: unknown): Promise<never> {
+    throw this.#fail(error);
+  }
+
+  #fail(error: unknown): unknown {
+    if (!this.#finished) {
+      this.#finished = true;
+      this.#hooks.failed(error);
+    }
+    return error;
   }
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createLogger, logRequest, logTransition } from './log.js';
+import { BatchedDestination, createLogger, logRequest, logTransition } from './log.js';
 import type { AttemptLogEntry, RequestLogLine } from './log.js';
 
 function capture(): { lines: string[]; stream: Writable } {
@@ -122,4 +122,77 @@ test('request lines skip redaction: none of their fields is key-like, and they f
   assert.equal(first.service, 'breakerbox');
   assert.deepEqual(first.attemptLog, line.attemptLog);
   assert.equal((JSON.parse(lines[1]!) as Record<string, unknown>).level, 30);
+});
+
+function fakeDestination(): {
+  writes: string[];
+  syncFlushes: number;
+  dest: ConstructorParameters<typeof BatchedDestination>[0];
+} {
+  const out = { writes: [] as string[], syncFlushes: 0 };
+  return Object.assign(out, {
+    dest: {
+      write(s: string) {
+        out.writes.push(s);
+      },
+      flush(cb?: (err?: Error) => void) {
+        cb?.();
+      },
+      flushSync() {
+        out.syncFlushes++;
+      },
+    },
+  });
+}
+
+test('the batched destination hands lines over joined, in order, once a batch is full', () => {
+  const fake = fakeDestination();
+  const batched = new BatchedDestination(fake.dest, { batchChars: 10, flushMs: 60_000 });
+  batched.write('abcd\n');
+  assert.deepEqual(fake.writes, [], 'under the batch size: held');
+  assert.equal(batched.pendingLines, 1);
+  batched.write('efgh\n');
+  assert.deepEqual(fake.writes, ['abcd\nefgh\n']);
+  assert.equal(batched.pendingLines, 0);
+  batched.write('ij\n');
+  batched.flushSync();
+  assert.deepEqual(fake.writes, ['abcd\nefgh\n', 'ij\n']);
+  assert.equal(fake.syncFlushes, 1);
+});
+
+test('the batched destination writes a partial batch after its flush interval', async () => {
+  const fake = fakeDestination();
+  const batched = new BatchedDestination(fake.dest, { batchChars: 1_000, flushMs: 5 });
+  batched.write('one\n');
+  batched.write('two\n');
+  const deadline = Date.now() + 2_000;
+  while (fake.writes.length === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.deepEqual(fake.writes, ['one\ntwo\n']);
+});
+
+test('logger.flush() hands pending lines to the destination', async () => {
+  const fake = fakeDestination();
+  const logger = createLogger({
+    destination: new BatchedDestination(fake.dest, { batchChars: 1_000, flushMs: 60_000 }),
+  });
+  logRequest(logger, {
+    requestId: 'req_b',
+    method: 'POST',
+    route: 'chat',
+    status: 200,
+    outcome: 'success',
+    durationMs: 1,
+  });
+  assert.equal(fake.writes.length, 0, 'held until the flush');
+  await new Promise<void>((resolve) => {
+    logger.flush(() => {
+      resolve();
+    });
+  });
+  assert.equal(fake.writes.length, 1);
+  const line = JSON.parse(fake.writes[0] as string) as Record<string, unknown>;
+  assert.equal(line.requestId, 'req_b');
+  assert.equal(line.msg, 'request');
 });

@@ -101,16 +101,45 @@ function timersOf(t: UpstreamTimeouts, req: UpstreamRequest): AttemptTimers {
   };
 }
 
-/** Reads a whole body as text, telling the attempt of every chunk (its idle timer). */
-async function readText(body: Readable, attempt: Attempt): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    attempt.touch();
-    chunks.push(chunk);
-  }
-  return chunks.length === 1
-    ? (chunks[0] as Buffer).toString('utf8')
-    : Buffer.concat(chunks).toString('utf8');
+/**
+ * Reads a whole body as text, telling the attempt of every chunk (its idle timer). Listeners
+ * rather than `for await`: the stream's async iterator costs a promise and an end-of-stream
+ * watcher per body, about 5% of the bytes a JSON request allocates.
+ * @throws what the body is destroyed with, or a premature-close error if it closes unended
+ */
+function readText(body: Readable, attempt: Attempt): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    const onData = (chunk: Buffer): void => {
+      attempt.touch();
+      if (first === undefined) first = chunk;
+      else (chunks ??= [first]).push(chunk);
+    };
+    const done = (): void => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+    };
+    const onEnd = (): void => {
+      done();
+      if (chunks !== undefined) resolve(Buffer.concat(chunks).toString('utf8'));
+      else resolve(first === undefined ? '' : first.toString('utf8'));
+    };
+    const onError = (error: Error): void => {
+      done();
+      reject(error);
+    };
+    const onClose = (): void => {
+      done();
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+  });
 }
 
 /** Reads at most `maxBytes` of an error body; past that the connection is dropped. */

@@ -50,14 +50,14 @@ export async function handleModelCall(
   ex.model = modelOf(ctx, body);
   ex.stream = isStreamCall(route.id, body);
   if (ctx.requestLog?.content === true) ex.content = requestContent(body);
-  const options: CallOptions & { requestId: string } = {
+  const options: { -readonly [K in keyof CallOptions]: CallOptions[K] } & { requestId: string } = {
     signal: ex.signal,
     requestId: ex.requestId,
     // With tracing on, the request span continues the client's `traceparent`.
     traceHeaders: ex.req.headers,
-    ...(ex.client !== undefined && { clientKey: ex.client.name }),
-    ...(hint.deadlineMs !== undefined && { deadlineMs: hint.deadlineMs }),
   };
+  if (ex.client !== undefined) options.clientKey = ex.client.name;
+  if (hint.deadlineMs !== undefined) options.deadlineMs = hint.deadlineMs;
   const answer = await answerOpenAI(ctx.engine, { route, body, options });
   if (answer.type === 'json') {
     // Tokens, cost and outcome come from this call's own result, never from an event matched
