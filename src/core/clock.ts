@@ -29,9 +29,16 @@ function abortReason(signal: AbortSignal): Error {
 /** Node's timers overflow past 2^31-1 ms (about 24.8 days) and fire at once; longer waits chain. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/**
+ * `globalThis.performance` is a lazy getter in Node; a breaker with a time window reads the clock
+ * on every recorded call, so the object is looked up once (its `now` still per call, so a test
+ * can mock it).
+ */
+const perf = globalThis.performance;
+
 /** The real clock: `performance.now()` for monotonic time, unref'd Node timers. */
 export const systemClock: Clock = {
-  now: () => performance.now(),
+  now: () => perf.now(),
   epochMs: () => Date.now(),
   setTimer(ms, fn) {
     let t: ReturnType<typeof setTimeout>;

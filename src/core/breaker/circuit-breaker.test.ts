@@ -92,6 +92,42 @@ test('a permit is cheap to tell apart and carries generation and, when needed, t
   assert.ok(Number.isNaN(admit(rate.breaker).acquiredAtMs));
 });
 
+test('timeless closed permits of any generation count in their own breaker only', () => {
+  // Below a few hundred generations such permits are shared; above, each call gets its own.
+  const a = setup().breaker;
+  const b = setup().breaker;
+  const pa = admit(a);
+  const pb = admit(b);
+  a.record(pa, FAIL);
+  a.record(admit(a), FAIL);
+  b.record(pb, SUCCESS);
+  assert.equal(a.snapshot().consecutiveFailures, 2);
+  assert.equal(b.snapshot().consecutiveFailures, 0);
+  // 400 operator transitions: generation 400, past any shared permit.
+  for (let i = 0; i < 200; i++) {
+    a.forceOpen();
+    a.reset();
+  }
+  assert.equal(a.generation, 400);
+  const late = admit(a);
+  assert.deepEqual(
+    { ...late, acquiredAtMs: 0 },
+    {
+      admitted: true,
+      generation: 400,
+      acquiredAtMs: 0,
+      probeId: 0,
+      isProbe: false,
+    },
+  );
+  a.record(pa, FAIL); // generation 0: stale, counts nothing
+  call(a, FAIL, 4);
+  assert.equal(a.state, 'closed');
+  a.record(late, FAIL);
+  assert.equal(a.state, 'open', 'the 5th current failure trips');
+  assert.equal(a.snapshot().totals.stale, 1);
+});
+
 test('a breaker used without reading the clock still reports its last use, never too early', () => {
   const { clock, breaker } = setup();
   clock.advance(10_000);

@@ -30,7 +30,7 @@ import {
   advanceTime,
   applyOperator,
   createBreakerState,
-  recordOutcome,
+  recordCall,
   retryAfterMsAt,
   takePermit,
 } from './transitions.js';
@@ -96,6 +96,20 @@ class BreakerRejection implements Rejection {
     this.retryAfterMs = retryAfterMs;
     this.state = state;
   }
+}
+
+/**
+ * The permits of closed breakers that need no time (the hot path), one per generation below
+ * {@link CACHED_GENERATIONS}, shared by every breaker: such a permit says nothing but its
+ * generation, so `acquire()` need not allocate one per call. Higher generations (a breaker that
+ * has flapped hundreds of times) get a fresh permit each call.
+ */
+const CLOSED_PERMITS: BreakerPermit[] = [];
+const CACHED_GENERATIONS = 256;
+
+function closedPermit(generation: number): BreakerPermit {
+  if (generation >= CACHED_GENERATIONS) return new BreakerPermit(generation, NaN, 0);
+  return (CLOSED_PERMITS[generation] ??= new BreakerPermit(generation, NaN, 0));
 }
 
 // Shared by every call made without a caller signal: nobody holds its controller, so it never aborts.
@@ -192,7 +206,7 @@ export class CircuitBreaker implements Policy {
     // takes the time once, when the call is recorded).
     if (state.state === 'closed' && this.#config.slowCallMs === Infinity) {
       this.#lastUsedMs = NaN;
-      return new BreakerPermit(state.generation, NaN, 0);
+      return closedPermit(state.generation);
     }
     // Forced open rejects whatever the time: no clock read (an event, if anyone listens, reads it).
     if (state.state === 'forced-open') {
@@ -241,12 +255,7 @@ export class CircuitBreaker implements Policy {
       outcome.type === 'success' && state.state === 'closed' && !config.successNeedsClock
         ? 0
         : this.#clock.now();
-    const t = recordOutcome(
-      state,
-      config,
-      { permit, outcome, random: this.#deps.random ?? Math.random },
-      nowMs,
-    );
+    const t = recordCall(state, config, permit, outcome, this.#deps.random ?? Math.random, nowMs);
     if (t !== null) this.#emitTransition(t, nowMs);
   }
 

@@ -210,10 +210,10 @@ export function retryAfterMsAt(
 function count(
   state: BreakerState,
   config: ResolvedBreakerConfig,
-  event: RecordEvent,
+  permit: PermitStamp,
+  outcome: Outcome,
   nowMs: number,
 ): number {
-  const outcome = event.outcome;
   if (outcome.type === 'neutral') {
     state.totalNeutral++;
     return -1;
@@ -229,7 +229,7 @@ function count(
   }
   state.totalCalls++;
   if (config.slowCallMs !== Infinity) {
-    const durationMs = outcome.durationMs ?? nowMs - event.permit.acquiredAtMs;
+    const durationMs = outcome.durationMs ?? nowMs - permit.acquiredAtMs;
     if (durationMs > config.slowCallMs) flags |= FLAG_SLOW;
   }
   if (config.rate !== null) (state.window ??= createWindow(config.rate.window)).add(flags, nowMs);
@@ -255,8 +255,10 @@ function tripReason(
   const rate = config.rate;
   const w = state.window;
   if (rate !== null && w !== null && w.calls >= rate.minCalls) {
-    if (w.failures / w.calls >= rate.failureRate) return 'failure_rate';
-    if (w.slowCalls / w.calls >= rate.slowRate) return 'slow_rate';
+    // Both rates are > 0 (config.ts), so a window with no failures (or no slow calls) cannot reach
+    // one: a run of successes skips the divisions.
+    if (w.failures !== 0 && w.failures / w.calls >= rate.failureRate) return 'failure_rate';
+    if (w.slowCalls !== 0 && w.slowCalls / w.calls >= rate.slowRate) return 'slow_rate';
   }
   return null;
 }
@@ -272,40 +274,55 @@ export function recordOutcome(
   event: RecordEvent,
   nowMs: number,
 ): Transition | null {
-  if (event.permit.generation !== state.generation) {
-    recordStale(state, event, nowMs);
+  return recordCall(state, config, event.permit, event.outcome, event.random, nowMs);
+}
+
+/**
+ * {@link recordOutcome} with the event's fields as arguments: what `CircuitBreaker.record` calls,
+ * so the hot path builds no event object.
+ */
+export function recordCall(
+  state: BreakerState,
+  config: ResolvedBreakerConfig,
+  permit: PermitStamp,
+  outcome: Outcome,
+  random: () => number,
+  nowMs: number,
+): Transition | null {
+  if (permit.generation !== state.generation) {
+    recordStale(state, outcome, nowMs);
     return null;
   }
   switch (state.state) {
     case 'closed': {
-      const flags = count(state, config, event, nowMs);
+      const flags = count(state, config, permit, outcome, nowMs);
       if (flags < 0) return null;
-      const reason = tripReason(state, config, hasRetryAfter(state, event, nowMs));
-      return reason === null ? null : open(state, config, reason, nowMs, event.random);
+      const reason = tripReason(state, config, hasRetryAfter(state, outcome, nowMs));
+      return reason === null ? null : open(state, config, reason, nowMs, random);
     }
     case 'half-open':
-      return recordProbe(state, config, event, nowMs);
+      return recordProbe(state, config, permit, outcome, random, nowMs);
     case 'disabled':
-      if (count(state, config, event, nowMs) >= 0) hasRetryAfter(state, event, nowMs);
+      if (count(state, config, permit, outcome, nowMs) >= 0) hasRetryAfter(state, outcome, nowMs);
       return null;
     case 'metrics-only':
-      return recordShadow(state, config, event, nowMs);
+      return recordShadow(state, config, permit, outcome, random, nowMs);
     case 'open':
     case 'forced-open':
       // Entering these states bumps the generation, so no current permit can belong to them.
-      recordStale(state, event, nowMs);
+      recordStale(state, outcome, nowMs);
       return null;
   }
 }
 
-function hasRetryAfter(state: BreakerState, event: RecordEvent, nowMs: number): boolean {
-  return event.outcome.type === 'failure' && noteRetryAfter(state, event.outcome, nowMs);
+function hasRetryAfter(state: BreakerState, outcome: Outcome, nowMs: number): boolean {
+  return outcome.type === 'failure' && noteRetryAfter(state, outcome, nowMs);
 }
 
 // A stale probe needs no slot freed: every generation bump drops the half-open slots with it.
-function recordStale(state: BreakerState, event: RecordEvent, nowMs: number): void {
+function recordStale(state: BreakerState, outcome: Outcome, nowMs: number): void {
   state.totalStale++;
-  if (hasRetryAfter(state, event, nowMs) && state.state === 'open') {
+  if (hasRetryAfter(state, outcome, nowMs) && state.state === 'open') {
     state.openUntilMs = Math.max(state.openUntilMs, state.retryAfterUntilMs);
   }
 }
@@ -322,20 +339,22 @@ function releaseProbe(state: BreakerState, probeId: number): boolean {
 function recordProbe(
   state: BreakerState,
   config: ResolvedBreakerConfig,
-  event: RecordEvent,
+  permit: PermitStamp,
+  outcome: Outcome,
+  random: () => number,
   nowMs: number,
 ): Transition | null {
   // A probe whose slot was reclaimed (it expired) is as stale as one from an older generation.
-  if (!releaseProbe(state, event.permit.probeId)) {
+  if (!releaseProbe(state, permit.probeId)) {
     state.totalStale++;
     return null;
   }
-  const flags = count(state, config, event, nowMs);
+  const flags = count(state, config, permit, outcome, nowMs);
   if (flags < 0) return null;
-  hasRetryAfter(state, event, nowMs);
+  hasRetryAfter(state, outcome, nowMs);
   const slowCounts = config.rate !== null && config.rate.slowRate <= 1;
   if ((flags & FLAG_FAILURE) !== 0 || (slowCounts && (flags & FLAG_SLOW) !== 0)) {
-    return open(state, config, 'probe_failed', nowMs, event.random);
+    return open(state, config, 'probe_failed', nowMs, random);
   }
   const halfOpen = state.halfOpen as HalfOpenState; // releaseProbe found a slot in it
   halfOpen.successes++;
@@ -346,7 +365,9 @@ function recordProbe(
 function recordShadow(
   state: BreakerState,
   config: ResolvedBreakerConfig,
-  event: RecordEvent,
+  permit: PermitStamp,
+  outcome: Outcome,
+  random: () => number,
   nowMs: number,
 ): Transition | null {
   const shadow = (state.shadow ??= {
@@ -362,14 +383,14 @@ function recordShadow(
     state.consecutiveFailures = 0;
     state.window?.reset();
   }
-  if (count(state, config, event, nowMs) < 0) return null;
-  const reason = tripReason(state, config, hasRetryAfter(state, event, nowMs));
+  if (count(state, config, permit, outcome, nowMs) < 0) return null;
+  const reason = tripReason(state, config, hasRetryAfter(state, outcome, nowMs));
   // While the shadow would be open, the real breaker would have rejected these calls.
   if (reason === null || shadow.openUntilMs !== 0) return null;
   shadow.wouldTripCount++;
   shadow.lastReason = reason;
   shadow.lastAtMs = nowMs;
-  const backoffUntilMs = nowMs + openDurationMs(config, 1, event.random());
+  const backoffUntilMs = nowMs + openDurationMs(config, 1, random());
   // `nowMs + 1`: a zero `openMs` must still mark the shadow open (0 means "not open").
   shadow.openUntilMs = Math.max(backoffUntilMs, state.retryAfterUntilMs, nowMs + 1);
   return { from: 'metrics-only', to: 'open', reason, shadow: true };

@@ -13,6 +13,30 @@ const EMPTY: number[] = [];
  */
 const NO_HEAD = -(2 ** 30);
 
+/** A window's span and bucket count, with the bucket width worked out once. */
+interface Shape {
+  readonly sizeMs: number;
+  readonly buckets: number;
+  /** `sizeMs / buckets`: one division per config, not two per call. */
+  readonly bucketMs: number;
+}
+
+/** One {@link Shape} per (shared, frozen) config: windows built from one config share it. */
+const shapes = new WeakMap<TimeWindowConfig, Shape>();
+
+function shapeOf(sizeMs: number, buckets: number): Shape {
+  return { sizeMs, buckets, bucketMs: sizeMs / buckets };
+}
+
+function sharedShape(config: TimeWindowConfig): Shape {
+  let shape = shapes.get(config);
+  if (shape === undefined) {
+    shape = shapeOf(config.sizeMs, config.buckets);
+    shapes.set(config, shape);
+  }
+  return shape;
+}
+
 /**
  * A sliding window over the last `sizeMs`, in `buckets` buckets of `sizeMs / buckets` ms.
  *
@@ -29,7 +53,7 @@ export class TimeWindow implements SlidingWindow {
   calls = 0;
   failures = 0;
   slowCalls = 0;
-  readonly #config: { readonly sizeMs: number; readonly buckets: number };
+  readonly #config: Shape;
   /** Older non-empty buckets, oldest first, {@link STRIDE} numbers each. */
   #older: number[] = EMPTY;
   /** Index (time / bucketMs) of the newest bucket; {@link NO_HEAD} before the first call. */
@@ -40,15 +64,11 @@ export class TimeWindow implements SlidingWindow {
    * @param buckets number of buckets (integer >= 1) when `sizeMs` is a number.
    */
   constructor(sizeMs: number | TimeWindowConfig, buckets = 1) {
-    this.#config = typeof sizeMs === 'number' ? { sizeMs, buckets } : sizeMs;
-  }
-
-  get #bucketMs(): number {
-    return this.#config.sizeMs / this.#config.buckets;
+    this.#config = typeof sizeMs === 'number' ? shapeOf(sizeMs, buckets) : sharedShape(sizeMs);
   }
 
   advance(nowMs: number): void {
-    const index = Math.floor(nowMs / this.#bucketMs);
+    const index = Math.floor(nowMs / this.#config.bucketMs);
     // Time never runs backwards on a monotonic clock; if it did, the call joins the newest bucket.
     if (index <= this.#headIndex) return;
     const [c, f, sl] = this.#head();
@@ -96,7 +116,7 @@ export class TimeWindow implements SlidingWindow {
 
   exportData(nowMs: number): WindowData {
     this.advance(nowMs);
-    const bucketMs = this.#bucketMs;
+    const bucketMs = this.#config.bucketMs;
     const buckets: number[][] = [];
     // The age of a bucket's middle survives float rounding on the way back in.
     const push = (index: number, calls: number, failures: number, slow: number): void => {
@@ -115,7 +135,7 @@ export class TimeWindow implements SlidingWindow {
     this.advance(nowMs);
     const head = this.#headIndex;
     const oldest = head - this.#config.buckets + 1;
-    const bucketMs = this.#bucketMs;
+    const bucketMs = this.#config.bucketMs;
     for (const [ageMs = 0, calls = 0, failures = 0, slow = 0] of data.buckets) {
       const index = Math.floor((nowMs - ageMs - ageOffsetMs) / bucketMs);
       if (index < oldest || index > head) continue;
