@@ -147,6 +147,19 @@ async function runFleet(
       },
     });
     const endedAt = Date.now();
+    if (process.env.CHAOS_DEBUG === '1') {
+      const t0 = windows[0]?.faultAt ?? 0;
+      console.error(JSON.stringify(windows.map((w) => [0, (w.recoverAt ?? t0) - t0])));
+      for (const [k, g] of gateways.entries()) {
+        for (const t of g.transitions) {
+          console.error(`r${k} ${t.at - t0} ${t.deployment} ${t.from}->${t.to} ${t.reason}`);
+        }
+        for (const n of g.noise.filter((x) => x.includes('state_store'))) {
+          console.error(`r${k} ${n.slice(0, 200)}`);
+        }
+      }
+      console.error(`ended ${endedAt - t0} t0 ${t0}`);
+    }
     const survivors = gateways.filter((_, k) => live[k]);
     const states = await primaryStates(survivors);
     const failures: string[] = [];
@@ -227,6 +240,7 @@ export function runReplicaKilled(ctx: RunContext): Promise<Row> {
       e.gateways[2]?.signal('SIGKILL');
       await e.gateways[2]?.exited;
       e.notes.push('replica r2 SIGKILLed at 30 % of the requests, while the primary was down');
+      if (process.env.CHAOS_DEBUG === '1') console.error(`killed r2 at ${Date.now()}`);
     },
   });
 }

@@ -20,6 +20,8 @@ export interface Row {
   readonly intoOpen: number | undefined;
   readonly openMs: number | undefined;
   readonly closeMs: number | undefined;
+  /** No fault is aimed at a breaker (the open column is then "n/a"). */
+  readonly noBreakerFault?: boolean;
   /** Whether a recovery happens in the scenario (else the close column is "n/a"). */
   readonly recovers: boolean;
   /** A healthy fallback exists: the 99.9 % success rule applies. */
@@ -120,8 +122,13 @@ export function renderRows(rows: readonly Row[]): string {
     const success = r.fallback
       ? `${(successRate(r) * 100).toFixed(2)} %`
       : `${(successRate(r) * 100).toFixed(1)} % (no fallback)`;
-    const open = r.openMs === undefined ? 'did not open' : ms(r.openMs);
-    const close = !r.recovers ? 'n/a' : r.closeMs === undefined ? 'did not close' : ms(r.closeMs);
+    const open = r.noBreakerFault ? 'n/a' : r.openMs === undefined ? 'did not open' : ms(r.openMs);
+    const close =
+      !r.recovers || r.openMs === undefined
+        ? 'n/a'
+        : r.closeMs === undefined
+          ? 'did not close'
+          : ms(r.closeMs);
     return [
       r.name,
       r.sent,

@@ -8,7 +8,7 @@
  * process it starts is stopped by PID.
  */
 import { parseArgs } from 'node:util';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killAllGateways } from './gateway-process.js';
@@ -89,6 +89,7 @@ export async function runChaos(options: ChaosOptions): Promise<Row[]> {
   const arrivals = new ArrivalLog();
   const rows: Row[] = [];
   const began = performance.now();
+  const loadBefore = loadavg();
   try {
     for (const scenario of selected(options.only)) {
       log(`chaos: ${scenario.name} …`);
@@ -104,17 +105,23 @@ export async function runChaos(options: ChaosOptions): Promise<Row[]> {
     killAllGateways();
   }
   const totalS = (performance.now() - began) / 1000;
-  if (options.out !== undefined) writeSection('chaos', render(rows, options, totalS), options.out);
+  const load = `load average ${fmtLoad(loadBefore)} before, ${fmtLoad(loadavg())} after (1 / 5 / 15 min)`;
+  if (options.out !== undefined) {
+    writeSection('chaos', render(rows, options, totalS, load), options.out);
+  }
   return rows;
 }
 
-function render(rows: readonly Row[], options: ChaosOptions, totalS: number): string {
+const fmtLoad = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' / ');
+
+function render(rows: readonly Row[], options: ChaosOptions, totalS: number, load: string): string {
   const passed = rows.filter((r) => verdict(r).length === 0).length;
   return `## Chaos: outage scenarios
 
 \`npm run chaos\` (${options.requests} requests per scenario at concurrency ${options.concurrency},
 half JSON and half streams unless the scenario is about streams; ${rows.length} scenarios in
-${totalS.toFixed(0)} s on ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}).
+${totalS.toFixed(0)} s on ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC;
+${load}).
 **${passed} of ${rows.length} pass.** What each column means, and how each scenario is set up:
 [docs/reliability.md](docs/reliability.md). A call counts as reaching an open breaker when it
 arrived at the simulator more than ${OPEN_GRACE_MS} ms after the gateway logged the opening and

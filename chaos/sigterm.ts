@@ -104,6 +104,7 @@ server: { shutdownGraceMs: ${GRACE_MS} }
       intoOpen: undefined,
       openMs: undefined,
       closeMs: undefined,
+      noBreakerFault: true,
       recovers: false,
       fallback: false,
       crashes: exit === undefined ? [] : crashes(gateway, exit, termAt),

@@ -2,7 +2,7 @@
  * The single-gateway scenarios' common run: two simulated providers (`primary`, `backup`) in this
  * process, one `breakerbox serve` child whose model `gpt-4.1` has a deployment on each, the load
  * through the SDK, a fault applied to the primary once a tenth of the requests are sent and
- * lifted (when the scenario recovers) at half, then the gateway stopped with SIGTERM.
+ * lifted (when the scenario recovers) at four tenths, then the gateway stopped with SIGTERM.
  */
 import { startSimulator } from '../src/sim/index.js';
 import type { Faults, Simulator } from '../src/sim/index.js';
@@ -72,7 +72,7 @@ export interface SingleSpec {
   readonly fault?: Faults;
   /** Applies the fault itself instead (e.g. a schedule); returns the fault windows, epoch ms. */
   readonly inject?: (primary: Simulator, backup: Simulator) => FaultWindows;
-  /** The fault is lifted at half the requests. */
+  /** The fault is lifted at four tenths of the requests. */
   readonly recovers: boolean;
   /** The backup fails too (no healthy fallback). */
   readonly backupFault?: Faults;
@@ -144,8 +144,12 @@ export async function runSingle(spec: SingleSpec, ctx: RunContext): Promise<Row>
     const exit = await gateway.stop(8_000);
     // A fault in the last second, or a recovery too late to see a probe close the breaker
     // (maxOpenMs 4 s + a probe), is not judged.
+    const opened = (w: { faultAt: number }): boolean =>
+      gateway?.transitions.some(
+        (t) => t.deployment === PRIMARY && t.to === 'open' && t.at >= w.faultAt,
+      ) === true;
     const judged = windows
-      .filter((w) => w.faultAt < endedAt - 1_000)
+      .filter((w) => w.faultAt < endedAt - 1_000 || opened(w))
       .map((w) =>
         w.recoverAt !== undefined && w.recoverAt > endedAt - 5_000 ? { faultAt: w.faultAt } : w,
       );
