@@ -198,18 +198,20 @@ export function callsIntoOpen(
   deployment: string,
   endAt: number,
   graceMs = OPEN_GRACE_MS,
+  details?: string[],
 ): number {
   const mine = transitions.filter((t) => t.deployment === deployment);
   let count = 0;
   for (let k = 0; k < mine.length; k++) {
     const t = mine[k] as Transition;
     if (t.to !== 'open' && t.to !== 'forced-open') continue;
-    const until = mine[k + 1]?.at ?? endAt;
+    const next = mine[k + 1];
+    const until = next?.at ?? endAt;
     const inside = arrivals.filter((a) => a > t.at + graceMs && a < until);
-    if (inside.length > 0 && process.env.CHAOS_DEBUG === '1') {
-      const around = mine.slice(Math.max(0, k - 2), k + 3).map((x) => `${x.at} ${x.from}->${x.to}`);
-      console.error(
-        `into open ${deployment}: arrivals ${inside.join(',')}; transitions ${around.join(' | ')}`,
+    if (inside.length > 0) {
+      details?.push(
+        `${deployment} (${t.from} → ${t.to}, ${t.reason}; next ${next ? `→ ${next.to} after ${next.at - t.at} ms` : 'none'}): ` +
+          `calls ${inside.map((a) => `+${a - t.at} ms`).join(', ')}`,
       );
     }
     count += inside.length;
@@ -219,6 +221,8 @@ export function callsIntoOpen(
 
 /** A deployment's calls as one simulator saw them, and the gateway whose breaker they face. */
 export interface CallsAt {
+  /** Who made the calls, for the details (a replica's name). */
+  readonly label?: string;
   readonly arrivals: readonly number[];
   readonly transitions: readonly Transition[];
   readonly deployment: string;
@@ -232,14 +236,17 @@ export interface CallsAt {
 export function openBreakerCalls(
   sets: readonly CallsAt[],
   endAt: number,
-): { late: number; inGrace: number } {
+): { late: number; inGrace: number; details: string[] } {
   let late = 0;
   let all = 0;
+  const details: string[] = [];
   for (const s of sets) {
-    late += callsIntoOpen(s.arrivals, s.transitions, s.deployment, endAt);
+    const mine: string[] = [];
+    late += callsIntoOpen(s.arrivals, s.transitions, s.deployment, endAt, OPEN_GRACE_MS, mine);
     all += callsIntoOpen(s.arrivals, s.transitions, s.deployment, endAt, 0);
+    details.push(...mine.map((d) => `calls into an open breaker: ${s.label ?? ''}${d}`));
   }
-  return { late, inGrace: all - late };
+  return { late, inGrace: all - late, details };
 }
 
 /** The note for calls that arrived within the grace period after an opening. */

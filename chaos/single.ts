@@ -180,7 +180,7 @@ export async function runSingle(spec: SingleSpec, ctx: RunContext): Promise<Row>
       fallback: spec.backupFault === undefined,
       crashes: crashes(gateway, exit, endedAt),
       failures: extra.failures,
-      notes: [...extra.notes, ...graceNote(open.inGrace)],
+      notes: [...extra.notes, ...graceNote(open.inGrace), ...open.details],
       durationMs: performance.now() - began,
     };
   } finally {
