@@ -8,8 +8,8 @@ export const RELIABILITY_FILE = 'RELIABILITY.md';
 
 const HEADER = `# breakerbox reliability
 
-Written by \`npm run chaos\` (the outage scenarios) and \`npm run soak\` (steady load with faults
-switching, and the batch runner killed and resumed). Every run uses the built-in simulator on
+Written by \`npm run chaos\` (the outage scenarios), \`npm run soak\` (the gateway under steady
+load with faults switching) and \`npm run soak:batch\` (the batch runner killed and resumed). Every run uses the built-in simulator on
 127.0.0.1 and the official \`openai\` SDK as the client; absolute times are from a noisy 2-core
 machine.
 `;

@@ -100,3 +100,18 @@ test("stream faults only for streams; '*' is the default; clear() removes all", 
   assert.equal(book.get('own'), undefined);
   assert.equal(book.get('m'), undefined);
 });
+
+test('slow: that fraction of successful answers takes slow.ms, the others latencyMs', () => {
+  const book = new FaultBook(7);
+  book.set('m', { latencyMs: 5, slow: { rate: 0.1, ms: 20_000 } });
+  const delays = Array.from({ length: 2_000 }, () => {
+    const d = book.decide(FACTS);
+    assert.ok(d.kind === 'ok', d.kind);
+    return d.latencyMs;
+  });
+  const slow = delays.filter((ms) => ms === 20_000).length;
+  assert.deepEqual([...new Set(delays)].sort(), [20_000, 5]);
+  assert.ok(slow > 120 && slow < 280, `${slow} slow of 2000 at rate 0.1`);
+  book.set('m', { slow: { rate: 1, ms: 300 }, errorRate: 1 });
+  assert.equal(book.decide(FACTS).kind, 'error', 'errors still answer at once');
+});

@@ -123,7 +123,8 @@ export class FaultBook {
   }
 
   #latencyMs(model: string, faults: Faults): number {
-    const { latencyMs } = faults;
+    const { latencyMs, slow } = faults;
+    if (slow !== undefined && this.#chance(model, slow.rate)) return slow.ms;
     if (latencyMs === undefined) return 0;
     if (typeof latencyMs === 'number') return latencyMs;
     return latencyMs.minMs + (latencyMs.maxMs - latencyMs.minMs) * this.#prng(model)();

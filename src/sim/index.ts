@@ -12,4 +12,5 @@ export type {
   SimModelOptions,
   Simulator,
   SimulatorOptions,
+  SlowFault,
 } from './types.js';

@@ -19,6 +19,14 @@ export interface RateLimitFault {
   retryAfterMs?: number;
 }
 
+/** A fraction of successful answers that take much longer than the others: a latency tail. */
+export interface SlowFault {
+  /** Fraction of 200 answers delayed by `ms` instead of `latencyMs`, 0..1. */
+  rate: number;
+  /** Their delay before the response head, ms. */
+  ms: number;
+}
+
 /**
  * Faults for one model. Every rate is a fraction in 0..1 drawn from the simulator's seeded
  * PRNG (one stream per model), so a run is reproducible given the seed and the order of calls
@@ -35,6 +43,8 @@ export interface Faults {
   errorStatus?: number;
   /** Delay before the response head of a 200 answer, ms. */
   latencyMs?: LatencySpec;
+  /** A fraction of 200 answers delayed by `slow.ms` instead of `latencyMs` (a p99 tail). */
+  slow?: SlowFault;
   /** Delay between stream events, ms. @default 0 (the whole stream in one write) */
   chunkDelayMs?: number;
   /** 429 `rate_limit_exceeded` with `Retry-After` (and `retry-after-ms` when set). */

@@ -3,7 +3,14 @@
  * Each error names the exact path, e.g. `steps[2].atMs: must be a non-negative number`, and
  * every parser returns a fresh copy so later edits to the input change nothing.
  */
-import type { Faults, LatencySpec, RateLimitFault, Scenario, ScenarioStep } from './types.js';
+import type {
+  Faults,
+  LatencySpec,
+  RateLimitFault,
+  Scenario,
+  ScenarioStep,
+  SlowFault,
+} from './types.js';
 
 /** A fault or scenario that is not valid. `path` names the offending field. */
 export class SimValidationError extends Error {
@@ -69,6 +76,12 @@ function latency(value: unknown, path: string): LatencySpec {
   return { minMs, maxMs };
 }
 
+function slow(value: unknown, path: string): SlowFault {
+  if (!isObject(value)) throw new SimValidationError(path, 'must be an object');
+  rejectUnknown(value, ['rate', 'ms'], path);
+  return { rate: rate(value.rate, `${path}.rate`), ms: nonNegative(value.ms, `${path}.ms`) };
+}
+
 function rateLimit(value: unknown, path: string): RateLimitFault {
   if (!isObject(value)) throw new SimValidationError(path, 'must be an object');
   rejectUnknown(value, ['rate', 'retryAfterS', 'retryAfterMs'], path);
@@ -99,6 +112,7 @@ const FAULT_FIELDS: { [K in keyof Required<Faults>]: (v: unknown, path: string) 
   errorRate: rate,
   errorStatus,
   latencyMs: latency,
+  slow,
   chunkDelayMs: nonNegative,
   rateLimit,
   down: flag,

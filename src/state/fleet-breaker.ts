@@ -166,10 +166,18 @@ export class FleetBreaker {
       case 'open':
         return { state: 'open', reason, openUntilMs: until, consecutiveOpens: view.opens };
       case 'half-open':
-        // The holder probes; everyone else waits for its verdict (or for its lease to lapse).
+        // The holder probes; everyone else waits for its verdict (or for its lease to lapse),
+        // asking again every `openMs` at most. Never up to the lease's end at once: an adopted
+        // open deadline only ever grows, so a later, shorter open period (the holder's probe
+        // failed, then the holder died) would otherwise go unseen until the lease lapsed.
         return view.holder === this.#link.replicaId
           ? { state: 'half-open', reason, openUntilMs: 0, consecutiveOpens: view.opens }
-          : { state: 'open', reason, openUntilMs: until, consecutiveOpens: view.opens };
+          : {
+              state: 'open',
+              reason,
+              openUntilMs: Math.min(until, now + this.local.config.openMs),
+              consecutiveOpens: view.opens,
+            };
       case 'forced-open':
       case 'disabled':
       case 'metrics-only':
