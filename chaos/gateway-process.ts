@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (dist/chaos/ → ../..). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'breakerbox.js');
+/** The `breakerbox` command. */
+export const BIN = join(ROOT, 'bin', 'breakerbox.js');
 
 /** A breaker transition from the gateway's log, `at` in ms since the epoch (pino's `time`). */
 export interface Transition {

@@ -28,3 +28,22 @@ export function writeSection(name: string, markdown: string, file = RELIABILITY_
       : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, text);
 }
+
+/** One acceptance check: a figure, its bound, and whether it holds. */
+export interface Check {
+  readonly name: string;
+  readonly value: string;
+  readonly bound: string;
+  readonly pass: boolean;
+}
+
+/** The verdict line and the table of checks that decided it. */
+export function verdictLines(pass: boolean, checks: readonly Check[]): string[] {
+  return [
+    `**Verdict: ${pass ? 'pass' : 'FAIL'}**`,
+    '',
+    '| check | measured | bound | |',
+    '| --- | --- | --- | --- |',
+    ...checks.map((c) => `| ${c.name} | ${c.value} | ${c.bound} | ${c.pass ? 'pass' : 'FAIL'} |`),
+  ];
+}

@@ -2,7 +2,8 @@
  * The batch soak's verdict and its RELIABILITY.md section (`batch-soak`).
  */
 import type { BatchSoakResult } from './soak-batch.js';
-import type { Check } from './soak-verdict.js';
+import { verdictLines } from './report.js';
+import type { Check } from './report.js';
 import { mb } from './soak-proc.js';
 
 /** Largest peak RSS of a run over the smallest: memory is flat when it stays under this. */
@@ -75,11 +76,7 @@ export function batchMarkdown(r: BatchSoakResult, command: string): string {
       'once at the provider, and only the lines in flight at a kill sent twice. Run time ' +
       `${(r.elapsedMs / 1000).toFixed(0)} s.`,
     '',
-    `**Verdict: ${pass ? 'pass' : 'FAIL'}**`,
-    '',
-    '| check | measured | bound | |',
-    '| --- | --- | --- | --- |',
-    ...checks.map((c) => `| ${c.name} | ${c.value} | ${c.bound} | ${c.pass ? 'pass' : 'FAIL'} |`),
+    ...verdictLines(pass, checks),
     '',
     'Each run of the command (peak RSS: `VmHWM` of the runner from `/proc/<pid>/status`, read ' +
       'every 20 ms and right before the kill):',

@@ -5,27 +5,10 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 
-/** The repository root (this file compiles to dist/chaos/). */
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** The `breakerbox` command. */
-export const BIN = fileURLToPath(new URL('../../bin/breakerbox.js', import.meta.url));
+import { ROOT } from './gateway-process.js';
 
-/** A free loopback port (taken, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
+export { BIN, ROOT, freePort } from './gateway-process.js';
 
 /** A child process remembered by PID, with the promise of its exit. */
 export interface Child {

@@ -5,14 +5,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import type { GatewaySoakResult, Sample } from './soak-gateway.js';
 import { latency } from './soak-load.js';
 import { mb, pct } from './soak-proc.js';
-
-/** One acceptance check: a figure, its bound, and whether it holds. */
-export interface Check {
-  readonly name: string;
-  readonly value: string;
-  readonly bound: string;
-  readonly pass: boolean;
-}
+import { verdictLines } from './report.js';
+import type { Check } from './report.js';
 
 export const MIN_SUCCESS = 0.999;
 export const MAX_GROWTH = 0.1;
@@ -115,11 +109,7 @@ export function gatewayMarkdown(r: GatewaySoakResult, command: string): string {
       `${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores (the driver, the simulators and ` +
       'the gateway share them).',
     '',
-    `**Verdict: ${pass ? 'pass' : 'FAIL'}**`,
-    '',
-    '| check | measured | bound | |',
-    '| --- | --- | --- | --- |',
-    ...checks.map((c) => `| ${c.name} | ${c.value} | ${c.bound} | ${c.pass ? 'pass' : 'FAIL'} |`),
+    ...verdictLines(pass, checks),
     '',
     'The gateway process, read from its own `/metrics` (prom-client defaults) right after a forced ' +
       `full GC (a preload, \`chaos/soak-gc.ts\`, runs \`gc()\` on SIGUSR2), every ` +
