@@ -17,7 +17,11 @@ import {
 
 const ask = { model: 'limited', messages: [{ role: 'user' as const, content: 'hi' }] };
 
-/** Sends `n` requests, `concurrency` at a time; counts those answered and those refused. */
+/**
+ * Sends `n` requests, `concurrency` at a time; counts those answered and those refused. Every
+ * refusal must be the rate limit's: anything else (a timeout on a loaded host, a breaker it
+ * opened) fails here with its reasons, not later as a short count.
+ */
 async function load(bb: Breakerbox, n: number, concurrency: number): Promise<[number, number]> {
   let ok = 0;
   let refused = 0;
@@ -29,7 +33,14 @@ async function load(bb: Breakerbox, n: number, concurrency: number): Promise<[nu
         await bb.chat(ask);
         ok++;
       } catch (error) {
-        assert.equal((error as { code?: string }).code, 'all_candidates_failed');
+        const e = error as { code?: string; attempts?: readonly { reason: string }[] };
+        assert.equal(e.code, 'all_candidates_failed');
+        const reasons = (e.attempts ?? []).map((a) => a.reason);
+        assert.deepEqual(
+          reasons,
+          ['rate_limited'],
+          `refused for another reason: ${reasons.join(', ')}`,
+        );
         refused++;
       }
     }
