@@ -38,6 +38,9 @@ export function upstreamRequest(
     requestId,
   };
   if (attempt.attemptMs !== undefined) req.attemptMs = attempt.attemptMs;
+  if (attempt.signalWithinMs !== undefined && Number.isFinite(attempt.signalWithinMs)) {
+    req.signalWithinMs = attempt.signalWithinMs;
+  }
   if (attempt.traceHeaders !== undefined) req.traceHeaders = attempt.traceHeaders;
   if (d.failoverOn.length > 0) req.failoverOn = d.failoverOn;
   return req;

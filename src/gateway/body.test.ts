@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { BodyError, jsonDepth, parseJson, readBody } from './body.js';
@@ -45,6 +46,30 @@ test('parseJson: valid, empty, malformed and too deep', () => {
       e instanceof BodyError && e.problem === 'too_deep' && /8 levels/.test(e.message),
   );
   assert.deepEqual(parseJson(bytes('[[[[[[[[1]]]]]]]]'), 8), [[[[[[[[1]]]]]]]]);
+});
+
+test('parseJson refuses exactly the bodies nested deeper than the limit (mixed, sibling and quoted brackets)', () => {
+  const tooDeep = (e: unknown) => e instanceof BodyError && e.problem === 'too_deep';
+  assert.throws(() => parseJson(bytes('{"a":[{"a":[{"a":[{"a":[1]}]}]}]}'), 7), tooDeep);
+  assert.deepEqual(parseJson(bytes('{"a":[{"a":[{"a":[{"a":[1]}]}]}]}'), 8), {
+    a: [{ a: [{ a: [{ a: [1] }] }] }],
+  });
+  const siblings = JSON.stringify({ messages: Array.from({ length: 20 }, () => ({ n: [] })) });
+  assert.equal((parseJson(bytes(siblings), 4) as { messages: unknown[] }).messages.length, 20);
+  assert.deepEqual(parseJson(bytes('{"a":"[[[[{{{{[[[["}'), 2), { a: '[[[[{{{{[[[[' });
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 6 }), fc.integer({ min: 0, max: 8 }), (value, limit) => {
+      const text = bytes(JSON.stringify(value));
+      const deep = jsonDepth(text, limit) > limit;
+      let refused = false;
+      try {
+        parseJson(text, limit);
+      } catch (e) {
+        refused = tooDeep(e);
+      }
+      assert.equal(refused, deep);
+    }),
+  );
 });
 
 test('readBody concatenates chunks within the limit', async () => {

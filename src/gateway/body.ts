@@ -60,6 +60,21 @@ export function jsonDepth(bytes: Uint8Array, maxDepth: number): number {
 }
 
 /**
+ * True when `bytes` holds more than `limit` opening braces and brackets, counted anywhere
+ * (strings included). Nesting cannot be deeper than that count, so at or under it the byte-by-byte
+ * {@link jsonDepth} scan is not needed; the count runs in native `indexOf`, one call per bracket.
+ */
+function moreOpenersThan(bytes: Buffer, limit: number): boolean {
+  let count = 0;
+  for (const opener of [OPEN_BRACE, OPEN_BRACKET]) {
+    for (let i = bytes.indexOf(opener); i !== -1; i = bytes.indexOf(opener, i + 1)) {
+      if (++count > limit) return true;
+    }
+  }
+  return false;
+}
+
+/**
  * Reads the whole body, refusing more than `limitBytes`: a declared `content-length` over the
  * limit is refused before any byte is read, and a chunked body is refused the moment it passes
  * the limit. Either way the rest is not buffered (the caller closes the connection).
@@ -138,7 +153,7 @@ function tooLarge(limitBytes: number): BodyError {
  */
 export function parseJson(bytes: Buffer, maxDepth: number): unknown {
   if (bytes.length === 0) return undefined;
-  if (jsonDepth(bytes, maxDepth) > maxDepth) {
+  if (moreOpenersThan(bytes, maxDepth) && jsonDepth(bytes, maxDepth) > maxDepth) {
     throw new BodyError(
       'too_deep',
       `The JSON body is nested deeper than the limit of ${maxDepth} levels.`,

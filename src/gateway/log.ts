@@ -39,8 +39,8 @@ export interface CreateLoggerOptions {
   readonly level?: Level | 'silent';
   /**
    * Where lines go. @default stdout through pino's asynchronous destination, batched by
-   * {@link BatchedDestination}: lines are written once 4 KiB are pending or at the latest
-   * {@link LOG_FLUSH_MS} after the first pending one (a write per dozen requests under load
+   * {@link BatchedDestination}: lines are written once 16 KiB are pending or at the latest
+   * {@link LOG_FLUSH_MS} after the first pending one (a write per ~50 requests under load
    * instead of one each); what is pending is written on `logger.flush()` and on exit.
    */
   readonly destination?: DestinationStream;
@@ -55,7 +55,7 @@ type FlushableDestination = DestinationStream & {
 };
 
 /** Characters the default destination gathers before it writes. */
-const LOG_BATCH_CHARS = 4096;
+const LOG_BATCH_CHARS = 16_384;
 
 /**
  * Gathers lines in an array and hands them to pino's file destination (sonic-boom) joined, a

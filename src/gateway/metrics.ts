@@ -10,7 +10,7 @@
  * at scrape time in `scrape-gauges.ts`, the process and Node.js defaults in `process-metrics.ts`;
  * every metric is listed in docs/operations.md.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import type { AttemptRecord } from '../core/index.js';
 import {
   CIRCUIT_STATES,
@@ -25,6 +25,7 @@ import { registerProcessMetrics } from './process-metrics.js';
 import { budgetGauges, circuitStateGauge, stateStoreGauges } from './scrape-gauges.js';
 import type { StateStoreReading } from './scrape-gauges.js';
 import type { ModelBudget } from './scrape-gauges.js';
+import { CellCounter, CellHistogram } from './metric-cells.js';
 import type { ErrorSource } from './taxonomy.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
 import type { CatalogueDeployment } from './upstream-metrics.js';
@@ -79,23 +80,17 @@ const WATCHED_ERRORS: readonly (readonly [ErrorSource, string])[] = [
 
 const SECONDS_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
-function counter<L extends string>(
+function counter(
   registry: Registry,
   name: string,
   help: string,
-  labelNames: readonly L[],
-): Counter<L> {
-  return new Counter({ name, help, labelNames, registers: [registry] });
+  labelNames: readonly string[],
+): CellCounter {
+  return new CellCounter(registry, name, help, labelNames);
 }
 
-function histogram(registry: Registry, name: string, help: string): Histogram<'model'> {
-  return new Histogram({
-    name,
-    help,
-    labelNames: ['model'],
-    buckets: SECONDS_BUCKETS,
-    registers: [registry],
-  });
+function histogram(registry: Registry, name: string, help: string): CellHistogram {
+  return new CellHistogram(registry, name, help, ['model'], SECONDS_BUCKETS);
 }
 
 /** The gateway's metrics and the subscriptions that feed them. */
@@ -192,18 +187,18 @@ export class GatewayMetrics {
    * the errors an alert watches, retries, tokens and cost; every rate-limit scope.
    */
   #zero(options: GatewayMetricsOptions): void {
-    for (const scope of RATE_LIMIT_SCOPES) this.#rateLimited.inc({ scope }, 0);
+    for (const scope of RATE_LIMIT_SCOPES) this.#rateLimited.cell(scope);
     for (const model of options.models ?? []) {
       const own = (options.deployments ?? []).filter((d) => d.model === model);
-      for (const d of own) this.#requests.inc({ model, deployment: d.id, outcome: 'success' }, 0);
+      for (const d of own) this.#requests.cell(model, d.id, 'success');
       for (const outcome of ['error', 'cancelled'] as const) {
-        this.#requests.inc({ model, deployment: 'none', outcome }, 0);
+        this.#requests.cell(model, 'none', outcome);
       }
-      for (const [source, code] of WATCHED_ERRORS) this.#errors.inc({ source, code, model }, 0);
-      this.#retries.inc({ model }, 0);
-      this.#tokens.inc({ model, type: 'prompt' }, 0);
-      this.#tokens.inc({ model, type: 'completion' }, 0);
-      this.#cost.inc({ model }, 0);
+      for (const [source, code] of WATCHED_ERRORS) this.#errors.cell(source, code, model);
+      this.#retries.cell(model);
+      this.#tokens.cell(model, 'prompt');
+      this.#tokens.cell(model, 'completion');
+      this.#cost.cell(model);
     }
   }
 
@@ -216,11 +211,11 @@ export class GatewayMetrics {
       events.on('attempt', (a) => {
         this.#upstream.attempt(a);
         if (a.reason !== 'rate_limited') return;
-        this.#rateLimited.inc({ scope: a.result === 'skipped' ? 'deployment' : 'upstream' });
+        this.#rateLimited.inc(1, a.result === 'skipped' ? 'deployment' : 'upstream');
       }),
       events.on('transition', (t) => {
         const deployment = this.#deployment(t.deployment);
-        this.#transitions.inc({ deployment, from: t.from, to: t.to });
+        this.#transitions.inc(1, deployment, t.from, t.to);
       }),
     );
   }
@@ -239,22 +234,22 @@ export class GatewayMetrics {
     const requested = this.#model(m.requestedModel);
     const served = m.deployment ?? (m.cached || m.fallback === 'static' ? m.fallback : 'none');
     const deployment = this.#deployment(served);
-    this.#requests.inc({ model: requested, deployment, outcome: requestOutcome(e) });
+    this.#requests.inc(1, requested, deployment, requestOutcome(e));
     if (e.route === 'stream' && e.ttftMs !== undefined) {
-      this.#ttft.observe({ model: requested }, e.ttftMs / 1000);
+      this.#ttft.observe(e.ttftMs / 1000, requested);
     }
     if (m.fallbackUsed) {
       const to = m.model === null ? m.fallback : this.#model(m.model);
-      this.#fallbacks.inc({ from: requested, to, reason: fallbackReason(e) });
+      this.#fallbacks.inc(1, requested, to, fallbackReason(e));
     }
     const retries = retriesOf(e);
-    if (retries > 0) this.#retries.inc({ model: requested }, retries);
+    if (retries > 0) this.#retries.inc(retries, requested);
     const model = this.#model(m.model ?? m.requestedModel);
-    if (e.promptTokens > 0) this.#tokens.inc({ model, type: 'prompt' }, e.promptTokens);
+    if (e.promptTokens > 0) this.#tokens.inc(e.promptTokens, model, 'prompt');
     if (e.completionTokens > 0) {
-      this.#tokens.inc({ model, type: 'completion' }, e.completionTokens);
+      this.#tokens.inc(e.completionTokens, model, 'completion');
     }
-    if (m.costUsd > 0) this.#cost.inc({ model }, m.costUsd);
+    if (m.costUsd > 0) this.#cost.inc(m.costUsd, model);
   }
 
   /** Counts one model request in flight; call the result once when its response has ended. */
@@ -270,7 +265,7 @@ export class GatewayMetrics {
 
   /** Records how long a model request took, for a configured `model` only (bounded labels). */
   observeDuration(model: string, durationMs: number): void {
-    this.#duration.observe({ model: this.#model(model) }, durationMs / 1000);
+    this.#duration.observe(durationMs / 1000, this.#model(model));
   }
 
   /**
@@ -278,12 +273,12 @@ export class GatewayMetrics {
    * (`none` when the request named no configured model).
    */
   errorAnswered(source: ErrorSource, code: string, model?: string): void {
-    this.#errors.inc({ source, code, model: model === undefined ? 'none' : this.#model(model) });
+    this.#errors.inc(1, source, code, model === undefined ? 'none' : this.#model(model));
   }
 
   /** Counts a request refused by a client key's own rate limit. */
   clientRateLimited(): void {
-    this.#rateLimited.inc({ scope: 'client' });
+    this.#rateLimited.inc(1, 'client');
   }
 
   /** The exposition text and its content type. */

@@ -3,7 +3,6 @@
  * were skipped. Fed by the engine's `attempt` events (skips and failed calls, each timed from its
  * own start) and by the request reports (the deployment that answered).
  */
-import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { AttemptRecord } from '../core/index.js';
 import {
@@ -16,6 +15,7 @@ import {
   winnerOutcome,
 } from './metrics-labels.js';
 import type { AttemptOutcome, MetricsRequestEvent } from './metrics-labels.js';
+import { CellCounter, CellHistogram } from './metric-cells.js';
 
 /** A configured deployment: its id and the logical model it serves. */
 export interface CatalogueDeployment {
@@ -32,32 +32,32 @@ const SKIP_REASON_SET: ReadonlySet<string> = new Set(SKIP_REASONS);
 
 /** The upstream attempt series of one registry. */
 export class UpstreamMetrics {
-  readonly #attempts: Counter<'deployment' | 'model' | 'outcome'>;
-  readonly #duration: Histogram<'deployment' | 'model' | 'outcome'>;
-  readonly #skips: Counter<'deployment' | 'reason'>;
+  readonly #attempts: CellCounter;
+  readonly #duration: CellHistogram;
+  readonly #skips: CellCounter;
   /** Deployment id → model; undefined: no catalogue, labels taken as the engine sends them. */
   readonly #known: ReadonlyMap<string, string> | undefined;
 
   constructor(registry: Registry, deployments?: readonly CatalogueDeployment[]) {
-    this.#attempts = new Counter({
-      name: 'breakerbox_upstream_attempts_total',
-      help: 'Upstream attempts per deployment by outcome: success, failure, neutral, skipped.',
-      labelNames: ['deployment', 'model', 'outcome'],
-      registers: [registry],
-    });
-    this.#duration = new Histogram({
-      name: 'breakerbox_upstream_attempt_duration_seconds',
-      help: 'Time of each upstream call from its own start (a stream: to its first chunk).',
-      labelNames: ['deployment', 'model', 'outcome'],
-      buckets: [...ATTEMPT_SECONDS_BUCKETS],
-      registers: [registry],
-    });
-    this.#skips = new Counter({
-      name: 'breakerbox_upstream_skips_total',
-      help: 'Candidates not called, per deployment and reason (breaker_open, rate_limited, ...).',
-      labelNames: ['deployment', 'reason'],
-      registers: [registry],
-    });
+    this.#attempts = new CellCounter(
+      registry,
+      'breakerbox_upstream_attempts_total',
+      'Upstream attempts per deployment by outcome: success, failure, neutral, skipped.',
+      ['deployment', 'model', 'outcome'],
+    );
+    this.#duration = new CellHistogram(
+      registry,
+      'breakerbox_upstream_attempt_duration_seconds',
+      'Time of each upstream call from its own start (a stream: to its first chunk).',
+      ['deployment', 'model', 'outcome'],
+      ATTEMPT_SECONDS_BUCKETS,
+    );
+    this.#skips = new CellCounter(
+      registry,
+      'breakerbox_upstream_skips_total',
+      'Candidates not called, per deployment and reason (breaker_open, rate_limited, ...).',
+      ['deployment', 'reason'],
+    );
     this.#known =
       deployments === undefined ? undefined : new Map(deployments.map((d) => [d.id, d.model]));
     for (const d of deployments ?? []) this.#zero(d);
@@ -65,13 +65,13 @@ export class UpstreamMetrics {
 
   /** Creates every series of a configured deployment at 0, so `rate()` works from the start. */
   #zero(d: CatalogueDeployment): void {
-    const labels = { deployment: d.id, model: d.model };
     for (const outcome of ATTEMPT_OUTCOMES) {
-      this.#attempts.inc({ ...labels, outcome }, 0);
-      if (outcome === 'success' || outcome === 'failure')
-        this.#duration.zero({ ...labels, outcome });
+      this.#attempts.cell(d.id, d.model, outcome);
+      if (outcome === 'success' || outcome === 'failure') {
+        this.#duration.cell(d.id, d.model, outcome);
+      }
     }
-    for (const reason of SKIP_REASONS) this.#skips.inc({ deployment: d.id, reason }, 0);
+    for (const reason of SKIP_REASONS) this.#skips.cell(d.id, reason);
   }
 
   /** A skipped or failed attempt (`bb.on('attempt')`). */
@@ -80,7 +80,7 @@ export class UpstreamMetrics {
     this.#count({ id: a.deployment, model: a.model }, outcome, a.durationMs);
     if (outcome === 'skipped') {
       const deployment = this.#deploymentLabel(a.deployment);
-      this.#skips.inc({ deployment, reason: bounded(a.reason, SKIP_REASON_SET) });
+      this.#skips.inc(1, deployment, bounded(a.reason, SKIP_REASON_SET));
     }
   }
 
@@ -99,10 +99,9 @@ export class UpstreamMetrics {
   ): void {
     const deployment = this.#deploymentLabel(d.id);
     const model = this.#known === undefined ? d.model : (this.#known.get(d.id) ?? OTHER);
-    const labels = { deployment, model, outcome };
-    this.#attempts.inc(labels);
+    this.#attempts.inc(1, deployment, model, outcome);
     if (outcome !== 'skipped' && durationMs !== undefined) {
-      this.#duration.observe(labels, durationMs / 1000);
+      this.#duration.observe(durationMs / 1000, deployment, model, outcome);
     }
   }
 

@@ -53,6 +53,8 @@ export interface AttemptContext {
    * Undefined: the deadline alone bounds the attempt.
    */
   readonly attemptMs: number | undefined;
+  /** `signal` is sure to abort within this many ms (the deadline's remaining time at the call). */
+  readonly signalWithinMs?: number;
   /** 0 on the first pass over the plan; `n` for retry number `n`. */
   readonly retry?: number;
   /** Trace context headers (`traceparent`) to send upstream; set by tracing, when on. */
@@ -183,13 +185,19 @@ class FailoverRun<T> {
     const { clock, deadline } = this.#req;
     this.#calls++;
     const startedMs = clock.now();
+    const remainingMs = deadline.remainingMs();
     const attemptMs =
       index < this.#queue.length
-        ? attemptCapMs(this.#queue, index, deadline.remainingMs())
-        : retryCapMs(d, deadline.remainingMs());
+        ? attemptCapMs(this.#queue, index, remainingMs)
+        : retryCapMs(d, remainingMs);
     let result: CallResult<T>;
     try {
-      result = await this.#req.call(d, { signal: deadline.signal, attemptMs, retry: this.#retry });
+      result = await this.#req.call(d, {
+        signal: deadline.signal,
+        attemptMs,
+        signalWithinMs: remainingMs,
+        retry: this.#retry,
+      });
     } catch (error) {
       // A route's call function must return results; a throw is a bug, but it must not leak
       // the permit or the slot.

@@ -102,6 +102,23 @@ function timersOf(t: UpstreamTimeouts, req: UpstreamRequest): AttemptTimers {
 }
 
 /**
+ * A JSON attempt's timers without those that cannot fire before the caller's signal aborts
+ * (`signalWithinMs`): the request deadline, armed before the attempt, ends it first. One to three
+ * timers fewer per request with the default deadline (30 s) and timeouts (120 s, 30 s, 30 s).
+ */
+function withinSignal(timers: AttemptTimers, req: UpstreamRequest): AttemptTimers {
+  const bound = req.signalWithinMs;
+  if (bound === undefined || !(bound >= 0) || req.signal === undefined) return timers;
+  const keep = (ms: number | undefined): number => (ms !== undefined && ms < bound ? ms : 0);
+  return {
+    totalMs: keep(timers.totalMs),
+    attemptMs: timers.attemptMs,
+    firstByteMs: keep(timers.firstByteMs),
+    idleMs: keep(timers.idleMs),
+  };
+}
+
+/**
  * Reads a whole body as text, telling the attempt of every chunk (its idle timer). Listeners
  * rather than `for await`: the stream's async iterator costs a promise and an end-of-stream
  * watcher per body, about 5% of the bytes a JSON request allocates.
@@ -249,7 +266,7 @@ class OpenAIUpstream implements Upstream {
     if (req.signal?.aborted) return { type: 'cancelled', durationMs: 0 };
     const body = target.method === 'GET' ? null : (req.bodyText ?? JSON.stringify(req.body));
     const t = req.timeouts ? { ...this.#timeouts, ...req.timeouts } : this.#timeouts;
-    const attempt = new Attempt(this.#clock, timersOf(t, req), req.signal);
+    const attempt = new Attempt(this.#clock, withinSignal(timersOf(t, req), req), req.signal);
     try {
       const res = await this.#request(target, req, body, attempt);
       attempt.watchBody();

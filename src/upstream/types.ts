@@ -75,6 +75,13 @@ export interface UpstreamRequest {
    * `chatStream`: a stream's time to first content is bounded by whoever reads it (the router).
    */
   attemptMs?: number;
+  /**
+   * `signal` is sure to abort within this many ms from the call (the request deadline's
+   * remaining time). A JSON call then sets no `totalMs`, `firstByteMs` or `idleMs` timer that
+   * could not fire before it: the deadline ends the attempt first. Ignored by streams, which
+   * outlive the deadline once content flows. Undefined: every timer is set.
+   */
+  signalWithinMs?: number;
   /** Sent upstream as `x-request-id`. */
   requestId?: string;
   /** Extra trace context headers (W3C `traceparent`, `tracestate`) sent upstream as they are. */
