@@ -78,3 +78,27 @@ test('nextReady: a chunk that fails to relay is thrown by the next next(), once'
   assert.equal(end.outcome.type, 'failure');
   assert.deepEqual(await it.next(), { done: true, value: undefined });
 });
+
+test('usage: hidden from a caller who did not ask, wherever the key sits; content is untouched', async () => {
+  const ends: StreamEnd[] = [];
+  const chunks = [
+    '{"id":"a","choices":[{"delta":{"content":"x"}}],"usage":null}',
+    '{"id":"b","usage":null,"choices":[{"delta":{"content":"y"}}]}',
+    '{"id":"c","choices":[{"delta":{"content":"the \\"usage\\":null text"}}]}',
+    '{"id":"d","choices":[{"delta":{"content":"z"}}],"usage":{"prompt_tokens":5,"completion_tokens":1}}',
+    '{"usage":{"prompt_tokens":7,"completion_tokens":4},"choices":[]}',
+  ];
+  const s = chatStream(opened([], chunks), ends);
+  const got: string[] = [];
+  for await (const c of s) got.push(c);
+  assert.deepEqual(got, [
+    '{"id":"a","choices":[{"delta":{"content":"x"}}]}',
+    '{"id":"b","choices":[{"delta":{"content":"y"}}]}',
+    chunks[2],
+    chunks[3],
+  ]);
+  const [end] = ends;
+  assert.ok(end);
+  assert.equal(end.promptTokens, 7);
+  assert.equal(end.completionTokens, 4);
+});
