@@ -28,6 +28,18 @@ export interface ChatStreamOptions {
 const USAGE_NULL = ',"usage":null';
 
 /**
+ * Where the first `"usage":` key starts in `data`, or -1. Searches for `ge":` and checks the
+ * four characters before it: chunk JSON is full of `"` (where a search for `"usage":` keeps
+ * restarting) but has few `g`. Runs once per chunk, so it is on the hot path.
+ */
+function usageKeyAt(data: string): number {
+  for (let i = data.indexOf('ge":', 4); i !== -1; i = data.indexOf('ge":', i + 4)) {
+    if (data.startsWith('"usa', i - 4)) return i - 4;
+  }
+  return -1;
+}
+
+/**
  * An async iterable of raw chunk payloads (the JSON text after `data: `). Iterate it once.
  * Breaking out of the loop (or calling `return()`) closes the upstream socket at once.
  */
@@ -56,7 +68,10 @@ export class ChatStream extends RelayedStream<string> {
 
   /** Reads usage from the usage chunk and hides it (and `"usage":null`) unless the caller asked. */
   #filter(data: string): string | undefined {
-    if (data.includes('"usage":{')) {
+    // Both patterns below hold `"usage":`; most chunks have no such key.
+    const at = usageKeyAt(data);
+    if (at === -1) return data;
+    if (data.includes('"usage":{', at)) {
       const chunk = JSON.parse(data) as {
         usage?: {
           prompt_tokens?: number;
@@ -71,7 +86,8 @@ export class ChatStream extends RelayedStream<string> {
       this.#completionTokens = chunk.usage?.completion_tokens ?? this.#completionTokens;
       if (!this.#wantsUsage && (chunk.choices?.length ?? 0) === 0) return undefined;
     }
-    if (!this.#wantsUsage && data.includes(USAGE_NULL)) return data.replaceAll(USAGE_NULL, '');
+    if (!this.#wantsUsage && data.includes(USAGE_NULL, at - 1))
+      return data.replaceAll(USAGE_NULL, '');
     return data;
   }
 }

@@ -21,6 +21,7 @@ export { responsesErrorEvent, responsesFrame, responsesSse } from './responses-s
 export { decodeResponseId, encodeResponseId } from './response-id.js';
 export type { ResponsesBody, CompletionsBody } from './text-apis.js';
 export type { StreamEnd } from './chat-stream.js';
+export type { ReadyIterator } from './relayed-stream.js';
 export { metaHeaders } from './meta.js';
 export type { BreakerboxMeta, FallbackKind } from './meta.js';
 export type { CallOptions } from './request-context.js';

@@ -11,6 +11,15 @@ import type { RequestEvent } from './accounting.js';
 import type { BreakerboxMeta } from './meta.js';
 import type { OpenedStream } from './stream-call.js';
 
+/**
+ * An iterator whose items may also be taken without a promise round: `nextReady()` returns the
+ * next item when it is already at hand (buffered, or read from the upstream and not yet handed
+ * out), else undefined, and then `next()` waits for it, or reports the end or a failure.
+ */
+export interface ReadyIterator<T> extends AsyncIterator<T> {
+  nextReady?(): IteratorResult<T> | undefined;
+}
+
 /** How the stream ended, reported once to whoever settles the request. */
 export interface StreamEnd {
   readonly outcome: Outcome;
@@ -73,7 +82,7 @@ export abstract class RelayedStream<T> implements AsyncIterable<T> {
    * an async generator: a generator costs a request queue and two extra awaits per item, and a
    * stream relays dozens of items per request.
    */
-  [Symbol.asyncIterator](): AsyncIterator<T> {
+  [Symbol.asyncIterator](): ReadyIterator<T> {
     if (this.#started) {
       const error = new TypeError(`a ${this.constructor.name} can be iterated only once`);
       return {
@@ -128,12 +137,14 @@ const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value
  * hidden). The end, a failure (reported, then thrown) or an early `return()` (which cancels the
  * stream) ends it; after that `next()` says done.
  */
-class StreamIterator<T> implements AsyncIterator<T> {
+class StreamIterator<T> implements ReadyIterator<T> {
   readonly #stream: { cancel(): void };
   readonly #opened: OpenedStream;
   readonly #hooks: StreamHooks<T>;
   #buffered = 0;
   #finished = false;
+  /** `relay` threw in {@link nextReady}: the next `next()` reports it. */
+  #thrown: { readonly error: unknown } | undefined;
 
   constructor(stream: { cancel(): void }, opened: OpenedStream, hooks: StreamHooks<T>) {
     this.#stream = stream;
@@ -143,6 +154,11 @@ class StreamIterator<T> implements AsyncIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     if (this.#finished) return Promise.resolve(DONE);
+    const thrown = this.#thrown;
+    if (thrown) {
+      this.#thrown = undefined;
+      return this.#rejected(thrown.error);
+    }
     const buffered = this.#opened.buffered;
     try {
       while (this.#buffered < buffered.length) {
@@ -153,6 +169,26 @@ class StreamIterator<T> implements AsyncIterator<T> {
       return this.#rejected(error);
     }
     return this.#pull();
+  }
+
+  nextReady(): IteratorResult<T> | undefined {
+    if (this.#finished || this.#thrown) return undefined;
+    const buffered = this.#opened.buffered;
+    const events = this.#opened.events;
+    try {
+      while (this.#buffered < buffered.length) {
+        const out = this.#hooks.relay(buffered[this.#buffered++] as SseEvent);
+        if (out !== undefined) return { value: out, done: false };
+      }
+      if (events.takeReady === undefined) return undefined;
+      for (let ev = events.takeReady(); ev !== undefined; ev = events.takeReady()) {
+        const out = this.#hooks.relay(ev);
+        if (out !== undefined) return { value: out, done: false };
+      }
+    } catch (error) {
+      this.#thrown = { error };
+    }
+    return undefined;
   }
 
   /** The consumer stopped early (`break`, its own error): frees the upstream. */

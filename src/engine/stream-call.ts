@@ -7,13 +7,18 @@
 import { isBreakerboxError, UpstreamError } from '../core/index.js';
 import type { Clock } from '../core/index.js';
 import type { CallResult, Deployment } from '../router/index.js';
-import type { SseEvent, UpstreamRequest, UpstreamStreamResult } from '../upstream/index.js';
+import type {
+  SseEvent,
+  SseEvents,
+  UpstreamRequest,
+  UpstreamStreamResult,
+} from '../upstream/index.js';
 
 /** A stream that has produced its first content chunk and is ready to hand to the caller. */
 export interface OpenedStream {
   /** Events read so far, the last one holding the first content. */
   readonly buffered: readonly SseEvent[];
-  readonly events: AsyncIterableIterator<SseEvent>;
+  readonly events: SseEvents;
   /** Destroys the upstream socket. */
   readonly abort: () => void;
   /** The attempt's own controller: the caller's abort still reaches it after the deadline is let go. */

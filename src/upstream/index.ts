@@ -11,6 +11,7 @@ export type {
   UpstreamResult,
   UpstreamStreamResult,
   SseEvent,
+  SseEvents,
 } from './types.js';
 export {
   classifyResponse,

@@ -266,3 +266,30 @@ test('broken framing (a line over the limit) throws malformed_response and abort
   assertUpstream(error, 'malformed_response');
   assert.equal(attempt.aborted, true);
 });
+
+test('takeReady hands out queued events without a promise, then leaves the end to next()', async () => {
+  const { body, events } = setup();
+  assert.equal(events.takeReady(), undefined, 'nothing has arrived');
+  body.write('data: 1\n\ndata: 2\n\ndata: 3\n\n');
+  await flush();
+  assert.equal(await nextData(events), '1');
+  assert.equal(events.takeReady()?.data, '2');
+  assert.equal(events.takeReady()?.data, '3');
+  assert.equal(events.takeReady(), undefined);
+  body.write('data: [DONE]\n\n');
+  body.end();
+  await flush();
+  assert.equal(events.takeReady(), undefined, '[DONE] is not an event');
+  assert.deepEqual(await events.next(), { done: true, value: undefined });
+});
+
+test('takeReady resumes a body paused at the high-water mark once the queue is empty', async () => {
+  const { body, events } = setup();
+  body.write('data: x\n\n'.repeat(HIGH_WATER_EVENTS + 1));
+  await flush();
+  assert.equal(body.isPaused(), true);
+  let taken = 0;
+  while (events.takeReady() !== undefined) taken++;
+  assert.equal(taken, HIGH_WATER_EVENTS + 1);
+  assert.equal(body.isPaused(), false);
+});

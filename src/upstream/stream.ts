@@ -12,7 +12,7 @@ import { isTimerMs } from './attempt.js';
 import type { AbortCause, Attempt } from './attempt.js';
 import { classifyError, describeNetworkError, formatNetworkDetail } from './classify.js';
 import { SseParser } from './sse.js';
-import type { SseEvent } from './types.js';
+import type { SseEvent, SseEvents } from './types.js';
 
 /** Events queued before the body is paused. */
 export const HIGH_WATER_EVENTS = 64;
@@ -104,7 +104,7 @@ const DONE_KEEP: Terminal = Object.freeze({ keep: true });
  * `[DONE]` the tail of the response is drained so the connection can be reused.
  * One `next()` at a time: a second call while one is pending rejects with a `TypeError`.
  */
-export class SseEventStream implements AsyncIterableIterator<SseEvent> {
+export class SseEventStream implements SseEvents {
   readonly #body: Readable;
   readonly #attempt: Attempt;
   readonly #clock: Clock;
@@ -155,6 +155,15 @@ export class SseEventStream implements AsyncIterableIterator<SseEvent> {
     });
   }
 
+  /**
+   * The next queued event, without a promise round; undefined when none is queued (the end or a
+   * failure is reported by `next()`). Not while a `next()` is pending.
+   */
+  takeReady(): SseEvent | undefined {
+    if (this.#waiter || this.#head >= this.#queue.length) return undefined;
+    return this.#takeEvent();
+  }
+
   /** Stops the stream: destroys the socket unless the upstream already finished. */
   return(): Promise<IteratorResult<SseEvent>> {
     this.#cancel(DONE);
@@ -180,6 +189,10 @@ export class SseEventStream implements AsyncIterableIterator<SseEvent> {
   }
 
   #take(): IteratorResult<SseEvent> {
+    return { value: this.#takeEvent(), done: false };
+  }
+
+  #takeEvent(): SseEvent {
     const value = this.#queue[this.#head++] as SseEvent;
     if (this.#head === this.#queue.length) {
       this.#queue.length = 0;
@@ -190,7 +203,7 @@ export class SseEventStream implements AsyncIterableIterator<SseEvent> {
         if (this.#body.isPaused()) this.#body.resume();
       }
     }
-    return { value, done: false };
+    return value;
   }
 
   #settle(end: Terminal): Promise<IteratorResult<SseEvent>> {

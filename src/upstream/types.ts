@@ -141,6 +141,16 @@ export interface SseEvent {
 }
 
 /**
+ * The events of a streaming attempt. `takeReady()`, when present, hands out the next event that
+ * has already arrived without a promise round (undefined when none is queued: the stream may
+ * still have ended or failed, which `next()` reports), so a consumer can write every event of one
+ * upstream read at once.
+ */
+export interface SseEvents extends AsyncIterableIterator<SseEvent> {
+  takeReady?(): SseEvent | undefined;
+}
+
+/**
  * How a streaming attempt's head ended. On `stream`, `events` yields each event (ending after
  * `data: [DONE]`, which is not yielded) and throws {@link UpstreamError} when the stream fails
  * after the head, or `CancelledError` once cancelled; see `SseEventStream`.
@@ -153,7 +163,7 @@ export type UpstreamStreamResult =
       upstreamRequestId?: string;
       /** Milliseconds from sending the request to the response head. */
       firstByteMs: number;
-      events: AsyncIterableIterator<SseEvent>;
+      events: SseEvents;
       /** Destroys the connection at once; `events` then throws `CancelledError`. */
       abort(): void;
     };

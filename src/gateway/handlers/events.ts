@@ -1,7 +1,7 @@
 /**
  * Writes a Responses stream as server-sent events, straight to the socket, with the same rules
- * as a chat stream (`stream.ts`): one `res.write` per event, awaiting `'drain'` when the socket
- * buffer is full. The Responses API has no `[DONE]`: the response ends after the upstream's
+ * as a chat stream (`stream.ts`): one `res.write` per batch of ready events, awaiting `'drain'`
+ * when the socket buffer is full. The Responses API has no `[DONE]`: the response ends after the upstream's
  * `response.completed`; a failure after content ends it with a Responses `error` event instead.
  */
 import type { ServerResponse } from 'node:http';

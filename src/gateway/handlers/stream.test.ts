@@ -127,3 +127,88 @@ test('the client going away cancels the stream', async () => {
   assert.ok(s.cancelled() >= 1);
   assert.equal(res.ended, undefined, 'nothing written after the close');
 });
+
+/**
+ * A stream like the engine's: `nextReady()` hands out the chunks already read from the upstream
+ * (`arrived`), `next()` waits for the next arrival. `pulled` counts chunks taken from upstream.
+ */
+function readyStream() {
+  const arrived: string[] = [];
+  let waiting: ((r: IteratorResult<string>) => void) | undefined;
+  let ended = false;
+  let pulled = 0;
+  const take = (): IteratorResult<string> => {
+    pulled++;
+    return { value: arrived.shift() as string, done: false };
+  };
+  const it = {
+    next(): Promise<IteratorResult<string>> {
+      if (arrived.length > 0) return Promise.resolve(take());
+      if (ended) return Promise.resolve({ done: true, value: undefined });
+      return new Promise<IteratorResult<string>>((resolve) => {
+        waiting = resolve;
+      });
+    },
+    nextReady(): IteratorResult<string> | undefined {
+      return arrived.length > 0 ? take() : undefined;
+    },
+    return(): Promise<IteratorResult<string>> {
+      return Promise.resolve({ done: true, value: undefined });
+    },
+  };
+  const stream = { meta, cancel() {}, [Symbol.asyncIterator]: () => it };
+  const wake = (): void => {
+    const w = waiting;
+    waiting = undefined;
+    if (w && arrived.length > 0) w(take());
+    else if (w && ended) w({ done: true, value: undefined });
+  };
+  return {
+    stream: stream as unknown as ChatStream,
+    /** The upstream delivers these chunks in one read. */
+    arrive(...chunks: string[]) {
+      arrived.push(...chunks);
+      wake();
+    },
+    end() {
+      ended = true;
+      wake();
+    },
+    pulled: () => pulled,
+  };
+}
+
+test('the chunks of one upstream read go out in one write', async () => {
+  const res = new FakeResponse();
+  const s = readyStream();
+  const pumping = pumpStream(s.stream, res as unknown as ServerResponse);
+  s.arrive('1', '2', '3');
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  assert.deepEqual(res.written, ['data: 1\n\ndata: 2\n\ndata: 3\n\n']);
+  s.arrive('4');
+  s.end();
+  assert.deepEqual(await pumping, { type: 'done' });
+  assert.deepEqual(res.written, ['data: 1\n\ndata: 2\n\ndata: 3\n\n', 'data: 4\n\n']);
+  assert.equal(res.ended, 'data: [DONE]\n\n');
+});
+
+test('backpressure with batches: nothing more is taken from upstream until the socket drains', async () => {
+  const res = new FakeResponse();
+  res.full = true;
+  const s = readyStream();
+  const pumping = pumpStream(s.stream, res as unknown as ServerResponse);
+  s.arrive('1', '2');
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  assert.equal(s.pulled(), 2);
+  s.arrive('3', '4');
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  assert.equal(s.pulled(), 2, 'chunks that arrive while the client is slow stay upstream');
+  assert.equal(res.written.length, 1);
+  res.full = false;
+  res.drain();
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  assert.equal(s.pulled(), 4);
+  assert.deepEqual(res.written, ['data: 1\n\ndata: 2\n\n', 'data: 3\n\ndata: 4\n\n']);
+  s.end();
+  assert.deepEqual(await pumping, { type: 'done' });
+});

@@ -1,7 +1,10 @@
 /**
- * Writes a chat stream as server-sent events, straight to the socket: one `res.write` per chunk,
- * awaiting `'drain'` whenever the socket buffer is full (backpressure reaches the upstream read,
- * since the next chunk is pulled only after the write). No `stream.pipeline`, no re-parsing.
+ * Writes a chat stream as server-sent events, straight to the socket: one `res.write` per batch
+ * of chunks (every chunk already read from the upstream, up to {@link MAX_BATCH_CHARS}: one
+ * upstream read usually carries many events, and a write per event cost a chunked-encoding frame
+ * and a promise round each), awaiting `'drain'` whenever the socket buffer is full (backpressure
+ * reaches the upstream read, since nothing more is pulled until then). No `stream.pipeline`, no
+ * re-parsing.
  *
  * Ends with `data: [DONE]` after the last chunk; a failure after content ends it with an OpenAI
  * error event and *no* `[DONE]`, so SDKs raise an APIError instead of returning a silently
@@ -9,7 +12,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import { CHAT_SSE, sseHeaders } from '../../engine/index.js';
-import type { ChatStream, SseFormat } from '../../engine/index.js';
+import type { ChatStream, ReadyIterator, SseFormat } from '../../engine/index.js';
+
+/** Most characters of SSE written in one batch (more ready chunks wait for the next write). */
+export const MAX_BATCH_CHARS = 64 * 1024;
 
 /** How a stream ended. */
 export type StreamEnd =
@@ -34,6 +40,7 @@ function drained(res: ServerResponse): Promise<void> {
 export interface Pumpable<T> extends AsyncIterable<T> {
   readonly meta: Parameters<typeof sseHeaders>[0];
   cancel(): void;
+  [Symbol.asyncIterator](): ReadyIterator<T>;
 }
 
 /** Sends any SSE stream to `res` in `format`. Never throws. */
@@ -58,7 +65,15 @@ export async function pump<T>(
         await it.return?.();
         return { type: 'client-gone' };
       }
-      if (!res.write(format.frame(next.value))) await drained(res);
+      let text = format.frame(next.value);
+      if (it.nextReady !== undefined) {
+        while (text.length < MAX_BATCH_CHARS) {
+          const more = it.nextReady();
+          if (more === undefined || more.done === true) break;
+          text += format.frame(more.value);
+        }
+      }
+      if (!res.write(text)) await drained(res);
     }
     if (res.destroyed || res.writableEnded) return { type: 'client-gone' };
     res.end(format.end);
