@@ -18,6 +18,7 @@ import {
 } from './chat-response.js';
 import { embeddingBody, parseEmbeddingRequest } from './embeddings.js';
 import type { Exchange } from './exchange.js';
+import type { StreamParts } from './chat-response.js';
 import type { Decision, FaultBook } from './fault-book.js';
 import { writeErrorEvent, writeMalformedStream, writeStream } from './stream-writer.js';
 import {
@@ -213,15 +214,41 @@ async function answerChat(answering: {
     fingerprint,
   };
   const answer = chatAnswer(request, chunkCount);
+  await sendAnswer(exchange, success, request.isStream, {
+    body: () => completionBody(request, answer, meta),
+    malformedStream: () => malformedStreamParts(request, meta),
+    stream: () => streamParts(request, answer, meta),
+  });
+}
+
+/** The forms one answer takes: its JSON body, its stream's events, its broken stream. */
+export interface AnswerForms {
+  body(): string;
+  stream(): StreamParts;
+  malformedStream(): string[];
+  /** The stream's error event when the faults ask for one. @default a chat `overloaded` error */
+  errorEvent?(): string;
+}
+
+/**
+ * Sends a successful decision's answer: a malformed one (half the JSON, or a stream whose last
+ * event is broken), the JSON body, a stream's error event, or the stream.
+ */
+export async function sendAnswer(
+  exchange: Exchange,
+  success: Success,
+  isStream: boolean,
+  forms: AnswerForms,
+): Promise<void> {
   if (success.kind === 'malformed') {
-    if (request.isStream) writeMalformedStream(exchange, malformedStreamParts(request, meta));
-    else sendJson(exchange, 200, truncate(completionBody(request, answer, meta)));
-  } else if (!request.isStream) {
-    sendJson(exchange, 200, completionBody(request, answer, meta));
+    if (isStream) writeMalformedStream(exchange, forms.malformedStream());
+    else sendJson(exchange, 200, truncate(forms.body()));
+  } else if (!isStream) {
+    sendJson(exchange, 200, forms.body());
   } else if (success.stream.isErrorEvent) {
-    writeErrorEvent(exchange);
+    writeErrorEvent(exchange, forms.errorEvent?.());
   } else {
-    await writeStream(exchange, streamParts(request, answer, meta), success.stream);
+    await writeStream(exchange, forms.stream(), success.stream);
   }
 }
 

@@ -72,10 +72,13 @@ export async function writeStream(
 }
 
 /** 200, then an overloaded error event before any content, then the end (no `[DONE]`). */
-export function writeErrorEvent(exchange: Exchange): void {
+export function writeErrorEvent(
+  exchange: Exchange,
+  event = `data: ${JSON.stringify({ error: OVERLOADED })}\n\n`,
+): void {
   if (exchange.isClosed) return;
   sendSseHead(exchange);
-  exchange.res.end(`data: ${JSON.stringify({ error: OVERLOADED })}\n\n`);
+  exchange.res.end(event);
 }
 
 /** 200, then events of which the last is broken JSON, then the end. */

@@ -5,11 +5,16 @@
  * is answered as OpenAI does: 400 `previous_response_not_found`.
  */
 import type { IncomingMessage } from 'node:http';
-import { chatAnswer, truncate } from './chat-response.js';
+import { chatAnswer } from './chat-response.js';
 import { isApiError } from './chat-request.js';
 import type { Exchange } from './exchange.js';
-import { admit, applyFaults, type ModelRouteContext, type Success } from './model-routes.js';
-import { writeErrorEvent, writeMalformedStream, writeStream } from './stream-writer.js';
+import {
+  admit,
+  applyFaults,
+  sendAnswer,
+  type ModelRouteContext,
+  type Success,
+} from './model-routes.js';
 import {
   completionStreamParts,
   malformedResponsesParts,
@@ -20,8 +25,7 @@ import {
   type TextMeta,
 } from './text-answers.js';
 import { parseCompletionsRequest, parseResponsesRequest } from './text-requests.js';
-import { SSE_CONTENT_TYPE } from './exchange.js';
-import { contextLengthExceeded, sendError, sendJson } from './wire.js';
+import { contextLengthExceeded, sendError } from './wire.js';
 
 /** Stored response ids kept per simulator; the oldest are forgotten past this. */
 export const MAX_STORED_RESPONSES = 10_000;
@@ -105,21 +109,14 @@ export async function handleResponses(
   if (success === undefined) return;
   const meta = metaOf(exchange, 'resp_');
   const answer = chatAnswer(request, context.modelOptions(request.model).chunkCount);
-  if (success.kind === 'malformed') {
-    if (request.isStream) writeMalformedStream(exchange, malformedResponsesParts(request, meta));
-    else sendJson(exchange, 200, truncate(responseBody(request, answer, meta)));
-    return;
-  }
-  if (request.store) remember(store, meta.id);
-  if (!request.isStream) {
-    sendJson(exchange, 200, responseBody(request, answer, meta));
-  } else if (success.stream.isErrorEvent) {
-    if (exchange.isClosed) return;
-    exchange.head(200, { 'content-type': SSE_CONTENT_TYPE, 'cache-control': 'no-cache' });
-    exchange.res.end(responsesErrorEvent());
-  } else {
-    await writeStream(exchange, responsesStreamParts(request, answer, meta), success.stream);
-  }
+  // A malformed answer holds no state to continue from.
+  if (success.kind !== 'malformed' && request.store) remember(store, meta.id);
+  await sendAnswer(exchange, success, request.isStream, {
+    body: () => responseBody(request, answer, meta),
+    malformedStream: () => malformedResponsesParts(request, meta),
+    stream: () => responsesStreamParts(request, answer, meta),
+    errorEvent: responsesErrorEvent,
+  });
 }
 
 /** `POST /v1/completions` (legacy text completions; SSE when the body says `stream: true`). */
@@ -139,16 +136,12 @@ export async function handleCompletions(
   if (success === undefined) return;
   const meta = metaOf(exchange, 'cmpl-');
   const answer = chatAnswer(request, context.modelOptions(request.model).chunkCount);
-  const parts = completionStreamParts(request, answer, meta);
-  if (success.kind === 'malformed') {
-    if (request.isStream)
-      writeMalformedStream(exchange, [parts.content[0] ?? '', 'data: {"id\n\n']);
-    else sendJson(exchange, 200, truncate(textCompletionBody(request, answer, meta)));
-  } else if (!request.isStream) {
-    sendJson(exchange, 200, textCompletionBody(request, answer, meta));
-  } else if (success.stream.isErrorEvent) {
-    writeErrorEvent(exchange);
-  } else {
-    await writeStream(exchange, parts, success.stream);
-  }
+  await sendAnswer(exchange, success, request.isStream, {
+    body: () => textCompletionBody(request, answer, meta),
+    malformedStream: () => [
+      completionStreamParts(request, answer, meta).content[0] ?? '',
+      'data: {"id\n\n',
+    ],
+    stream: () => completionStreamParts(request, answer, meta),
+  });
 }
