@@ -63,4 +63,19 @@ test('batch soak: killed twice and resumed, no line lost or duplicated', async (
   // The verdict is not vacuous: a duplicated or a lost line fails it.
   assert.equal(batchVerdict({ ...r, duplicated: 1 }).pass, false);
   assert.equal(batchVerdict({ ...r, lost: 1 }).pass, false);
+  // Memory is judged on a long input only; there a run that grew fails the verdict.
+  const long = { ...r, options: { ...r.options, lines: 100_000 } };
+  const memory = (peak: (i: number) => number): boolean | undefined =>
+    batchVerdict({
+      ...long,
+      segments: r.segments.map((seg, i) => ({ ...seg, peakRss: peak(i) })),
+    }).checks.find((c) => c.name.startsWith('peak RSS'))?.pass;
+  assert.equal(
+    memory((i) => (i === 0 ? 100e6 : 200e6)),
+    false,
+  );
+  assert.equal(
+    memory(() => 150e6),
+    true,
+  );
 });
