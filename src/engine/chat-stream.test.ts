@@ -26,7 +26,7 @@ function opened(buffered: string[], queued: string[]): OpenedStream {
     buffered: buffered.map((data) => ({ data })),
     events,
     abort: () => undefined,
-    controller: new AbortController(),
+    signal: new AbortController().signal,
     releaseDeadline: () => undefined,
     firstContentMs: 1,
     upstreamRequestId: undefined,

@@ -105,7 +105,7 @@ export abstract class RelayedStream<T> implements AsyncIterable<T> {
   #fail(error: unknown): void {
     if (error instanceof UpstreamError) {
       this.#end({ type: 'failure', kind: error.kind }, error);
-    } else if (isBreakerboxError(error) || this.opened.controller.signal.aborted) {
+    } else if (isBreakerboxError(error) || this.opened.signal.aborted) {
       this.#end({ type: 'neutral', reason: 'cancelled' }, error);
     } else {
       this.#end({ type: 'failure', kind: 'stream_error' }, error);

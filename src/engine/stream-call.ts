@@ -6,6 +6,7 @@
  */
 import { isBreakerboxError, UpstreamError } from '../core/index.js';
 import type { Clock } from '../core/index.js';
+import { LightSignal, linkAbort } from './light-signal.js';
 import type { CallResult, Deployment } from '../router/index.js';
 import type {
   SseEvent,
@@ -21,8 +22,8 @@ export interface OpenedStream {
   readonly events: SseEvents;
   /** Destroys the upstream socket. */
   readonly abort: () => void;
-  /** The attempt's own controller: the caller's abort still reaches it after the deadline is let go. */
-  readonly controller: AbortController;
+  /** The attempt's own signal: the caller's abort still reaches it after the deadline is let go. */
+  readonly signal: AbortSignal;
   /** Stops the request deadline from cutting the stream once content flows. */
   readonly releaseDeadline: () => void;
   /** Ms from the attempt's start to the first content chunk. */
@@ -44,20 +45,6 @@ export function hasContent(data: string): boolean {
     if (typeof d.refusal === 'string' && d.refusal.length > 0) return true;
   }
   return false;
-}
-
-function link(signal: AbortSignal, controller: AbortController): () => void {
-  if (signal.aborted) {
-    controller.abort(signal.reason);
-    return () => undefined;
-  }
-  const onAbort = (): void => {
-    controller.abort(signal.reason);
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => {
-    signal.removeEventListener('abort', onAbort);
-  };
 }
 
 function asFailure(
@@ -107,6 +94,7 @@ export interface OpenStreamOptions {
 }
 
 const chatContent = (ev: SseEvent): boolean => hasContent(ev.data);
+const NOOP = (): void => undefined;
 
 /**
  * Opens the stream and reads until the first content chunk. When `attemptMs` passes first, the
@@ -116,16 +104,17 @@ const chatContent = (ev: SseEvent): boolean => hasContent(ev.data);
 export async function openStream(o: OpenStreamOptions): Promise<CallResult<OpenedStream>> {
   const { deployment: d, clock } = o;
   const startedMs = clock.now();
-  const controller = new AbortController();
-  const releaseDeadline = link(o.deadlineSignal, controller);
-  const releaseCaller = o.callerSignal ? link(o.callerSignal, controller) : () => undefined;
+  // Not an AbortController: nothing outside breakerbox sees this signal (see light-signal.ts).
+  const signal = new LightSignal();
+  const releaseDeadline = linkAbort(o.deadlineSignal, signal);
+  const releaseCaller = o.callerSignal ? linkAbort(o.callerSignal, signal) : NOOP;
   let timedOut = false;
   const cancelCap =
     o.attemptMs === undefined
       ? () => undefined
       : clock.setTimer(o.attemptMs, () => {
           timedOut = true;
-          controller.abort();
+          signal.abort();
         });
   const fail = (r: Exclude<CallResult<OpenedStream>, { type: 'success' }>) => {
     cancelCap();
@@ -133,7 +122,7 @@ export async function openStream(o: OpenStreamOptions): Promise<CallResult<Opene
     releaseCaller();
     return timedOut ? capFailure(d, o.attemptMs ?? 0, clock.now() - startedMs) : r;
   };
-  const request = { ...o.request, signal: controller.signal };
+  const request = { ...o.request, signal: signal.asSignal };
   const head = await (o.open ? o.open(request) : d.upstream.chatStream(request));
   if (head.type !== 'stream') return fail(head);
   const isContent = o.isContent ?? chatContent;
@@ -164,7 +153,7 @@ export async function openStream(o: OpenStreamOptions): Promise<CallResult<Opene
         head.abort();
         releaseCaller();
       },
-      controller,
+      signal: signal.asSignal,
       releaseDeadline,
       firstContentMs,
       upstreamRequestId: head.upstreamRequestId,

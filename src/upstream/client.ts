@@ -297,7 +297,12 @@ class OpenAIUpstream implements Upstream {
     const t = req.timeouts ? { ...this.#timeouts, ...req.timeouts } : this.#timeouts;
     // A stream's idle time is watched by the stream itself, from the head on; its time to first
     // content is the router's to bound (the caller's signal), not a timer that outlives content.
-    const timers = { ...timersOf(t, req), attemptMs: undefined, idleMs: 0 };
+    // The signal holds until the first content, so it bounds the head too: a first-byte timer it
+    // beats is not set (its total timer is: the stream outlives the signal's deadline).
+    const timers = {
+      totalMs: t.totalMs,
+      firstByteMs: withinSignal(timersOf(t, req), req).firstByteMs,
+    };
     const attempt = new Attempt(this.#clock, timers, req.signal);
     let handedOff = false;
     try {

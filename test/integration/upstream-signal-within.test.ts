@@ -13,6 +13,11 @@ import type { Upstream, UpstreamRequest } from '../../src/upstream/index.js';
 const server = createServer((req, res) => {
   if (req.url?.startsWith('/hang/') === true) return; // never answers
   req.resume();
+  if (req.url?.startsWith('/sse/') === true) {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end('data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n');
+    return;
+  }
   req.on('end', () => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"id":"chatcmpl-1","object":"chat.completion","choices":[]}');
@@ -87,6 +92,29 @@ test('timers that cannot fire before the caller’s signal are not set', async (
   assert.deepEqual(await attemptTimers({ signal, signalWithinMs: 3000 }), [2000, 2000]);
   // Without a signal nothing bounds the attempt: every timer stays.
   assert.deepEqual(await attemptTimers({ signalWithinMs: 10 }), [2000, 2000, 5000]);
+});
+
+/** The timers a stream attempt's clock saw while the stream was read to its end, sorted. */
+async function streamTimers(extra: Partial<UpstreamRequest>): Promise<number[]> {
+  const clock = recordingClock();
+  const r = await client('sse', clock).chatStream(req(extra));
+  if (r.type !== 'stream') assert.fail(`expected a stream, got ${r.type}`);
+  for await (const ev of r.events) assert.ok(ev.data.length > 0);
+  return clock.set.filter((ms) => ms !== CONNECT_MS).sort((a, b) => a - b);
+}
+
+test('a stream sets no first-byte timer its signal beats, but keeps its total and idle timers', async () => {
+  const signal = new AbortController().signal;
+  const all = await streamTimers({ signal });
+  const within = await streamTimers({ signal, signalWithinMs: 2000 });
+  // firstByteMs and idleMs are both 2000 here: one 2000 (the first-byte timer) goes.
+  const count = (xs: number[], ms: number): number => xs.filter((x) => x === ms).length;
+  assert.equal(count(all, 5000), 1, `total timer: ${all.join(',')}`);
+  assert.equal(count(within, 5000), 1, 'the total timer stays: the stream outlives the signal');
+  assert.equal(count(within, 2000), count(all, 2000) - 1, `${all.join(',')} → ${within.join(',')}`);
+  assert.ok(count(within, 2000) >= 1, 'the idle timer stays');
+  // A first-byte timer shorter than the signal's bound stays.
+  assert.deepEqual(await streamTimers({ signal, signalWithinMs: 3000 }), all);
 });
 
 async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
