@@ -61,6 +61,7 @@ import {
 } from './routes-body.js';
 import type { AnyBody, Route, StreamRoute } from './routes-body.js';
 import { outputText } from './text-apis.js';
+import { rawBodyFor } from './raw-body.js';
 
 /** Seams for embedding and tests. */
 export interface BreakerboxDeps {
@@ -403,11 +404,12 @@ export class Breakerbox {
       });
       pin = failover.pin;
       const sent = pin?.body ?? body;
+      const raw = pin ? undefined : rawBodyFor(body, options.rawBody);
       win = await runFailover<JsonResponse>({
         ...failover,
         call: tracedCall(
           trace,
-          (d, attempt) => callJson(d, kind, upstreamRequest(d, sent, attempt, requestId)),
+          (d, attempt) => callJson(d, kind, upstreamRequest(d, sent, attempt, requestId, raw)),
           inspectJson,
         ),
       });
@@ -486,6 +488,7 @@ export class Breakerbox {
       });
       pin = failover.pin;
       const upstreamBody = streamBody(kind, pin?.body ?? body);
+      const raw = pin ? undefined : rawBodyFor(body, options.rawBody, kind);
       win = await runFailover<OpenedStream>({
         ...failover,
         call: tracedCall(
@@ -493,7 +496,7 @@ export class Breakerbox {
           (d, attempt) =>
             openStream({
               deployment: d,
-              request: upstreamRequest(d, upstreamBody, attempt, requestId),
+              request: upstreamRequest(d, upstreamBody, attempt, requestId, raw),
               deadlineSignal: attempt.signal,
               callerSignal: options.signal,
               clock: this.#clock,

@@ -51,7 +51,7 @@ export function errorResponse(
 async function readBody(
   input: string | URL | Request,
   init: RequestInit | undefined,
-): Promise<unknown> {
+): Promise<{ readonly text: string; readonly body: unknown }> {
   let text: string;
   if (typeof init?.body === 'string') text = init.body;
   else if (init?.body !== undefined && init.body !== null)
@@ -59,7 +59,7 @@ async function readBody(
   else if (input instanceof Request) text = await input.text();
   else text = '';
   try {
-    return JSON.parse(text) as unknown;
+    return { text, body: JSON.parse(text) as unknown };
   } catch {
     throw new InvalidRequestError(
       'We could not parse the JSON body of your request. The body must be valid JSON.',
@@ -101,9 +101,10 @@ async function serve(bb: Breakerbox, req: FetchRequest): Promise<Response> {
     return errorResponse(error, requestId, { status, headers });
   }
   const route = resolution.route;
-  const body = takesBody(route.id) ? await readBody(req.input, req.init) : undefined;
-  const options = { requestId, ...(signal && { signal }) };
-  const answer = await answerOpenAI(bb, { route, body, options });
+  const read = takesBody(route.id) ? await readBody(req.input, req.init) : undefined;
+  // The text goes upstream as it came when nothing in it needs changing (see raw-body.ts).
+  const options = { requestId, ...(signal && { signal }), ...(read && { rawBody: read.text }) };
+  const answer = await answerOpenAI(bb, { route, body: read?.body, options });
   if (answer.type === 'json') return json(200, answer.text, answer.headers);
   if (answer.type === 'events') {
     return new Response(responsesSseBody(answer.stream, signal), {

@@ -22,6 +22,14 @@ import { LightSignal } from './light-signal.js';
 export interface CallOptions {
   /** The caller's cancellation: aborts the upstream call and frees every resource. */
   readonly signal?: AbortSignal;
+  /**
+   * The request's JSON exactly as it arrived (text, or UTF-8 bytes), for a caller that relays one
+   * (the gateway, `bb.fetch`): it must be the text the request object was parsed from. When an
+   * attempt has nothing to change in it (the deployment's model name is the one asked for),
+   * breakerbox sends these bytes rather than serialising the request again. See `raw-body.ts`
+   * for when it does not.
+   */
+  readonly rawBody?: string | Uint8Array;
   /** A tighter deadline for this request, ms; never longer than the configured `deadlineMs`. */
   readonly deadlineMs?: number;
   /** Propagated as `x-request-id`; generated when absent. */

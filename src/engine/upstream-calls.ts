@@ -5,6 +5,7 @@
 import { UpstreamError } from '../core/index.js';
 import type { AttemptContext, CallResult, Deployment } from '../router/index.js';
 import type { UpstreamRequest } from '../upstream/index.js';
+import type { RawBody } from './raw-body.js';
 
 /** A JSON response body the route accepted. */
 export type JsonBody = Record<string, unknown>;
@@ -21,19 +22,21 @@ function isObject(v: unknown): v is JsonBody {
 
 /**
  * The request one attempt sends: the upstream model name, the attempt's signal (the deadline's:
- * one attempt never outlives the request) and its own cap, and the model's `failoverOn`.
+ * one attempt never outlives the request) and its own cap, and the model's `failoverOn`. `raw`:
+ * the caller's own bytes for this body, sent when the deployment's model name is theirs.
  */
 export function upstreamRequest(
   d: Deployment,
   body: JsonBody,
   attempt: AttemptContext,
   requestId: string,
+  raw?: RawBody,
 ): UpstreamRequest {
   const upstreamBody = d.upstreamModel === body.model ? body : { ...body, model: d.upstreamModel };
   const req: UpstreamRequest = {
     deploymentId: d.id,
     body: upstreamBody,
-    bodyText: JSON.stringify(upstreamBody),
+    bodyText: raw?.model === d.upstreamModel ? raw.text : JSON.stringify(upstreamBody),
     signal: attempt.signal,
     requestId,
   };

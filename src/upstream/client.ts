@@ -358,7 +358,7 @@ class OpenAIUpstream implements Upstream {
   #request(
     target: Target,
     req: UpstreamRequest,
-    body: string | null,
+    body: string | Uint8Array | null,
     attempt: Attempt,
   ): Promise<Dispatcher.ResponseData> {
     return this.#dispatcher.request({

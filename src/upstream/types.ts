@@ -63,8 +63,11 @@ export interface UpstreamRequest {
   deploymentId: string;
   /** The final body, upstream model name already set (and `stream: true` for `chatStream`). */
   body: Record<string, unknown>;
-  /** `body` already serialised, if the caller has it; sent as is (the body is then ignored). */
-  bodyText?: string;
+  /**
+   * `body` already serialised (UTF-8 text or bytes), if the caller has it; sent as is (the body
+   * is then ignored).
+   */
+  bodyText?: string | Uint8Array;
   /** The caller's signal. Aborting it yields `{ type: 'cancelled' }` whatever its reason. */
   signal?: AbortSignal;
   /** Per-attempt overrides (except `connectMs`, see {@link UpstreamTimeouts}). */

@@ -17,6 +17,8 @@ export interface MockCall {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: Record<string, unknown>;
+  /** The body exactly as it arrived. */
+  readonly raw: string;
 }
 
 /** A running mock upstream. */
@@ -58,11 +60,9 @@ export async function startMockUpstream(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const provider = (req.url ?? '').split('/')[1] ?? '';
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<
-        string,
-        unknown
-      >;
-      calls.push({ provider, path: req.url ?? '', headers: req.headers, body });
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const body = JSON.parse(raw || '{}') as Record<string, unknown>;
+      calls.push({ provider, path: req.url ?? '', headers: req.headers, body, raw });
       if (behaviour[provider] !== 'ok') {
         res.writeHead(500, { 'content-type': 'application/json' });
         res.end(

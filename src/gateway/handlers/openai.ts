@@ -53,6 +53,8 @@ export async function handleModelCall(
   const options: { -readonly [K in keyof CallOptions]: CallOptions[K] } & { requestId: string } = {
     signal: ex.signal,
     requestId: ex.requestId,
+    // Sent upstream as they came when nothing in them needs changing (see engine/raw-body.ts).
+    rawBody: bytes,
     // With tracing on, the request span continues the client's `traceparent`.
     traceHeaders: ex.req.headers,
   };
