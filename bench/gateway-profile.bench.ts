@@ -1,0 +1,214 @@
+/**
+ * Where a gateway request's CPU goes, next to the floor's: the bare undici proxy and
+ * `breakerbox serve` (its defaults: info access log to a file, metrics, accounting, breakers) each
+ * run under `--cpu-prof` while autocannon drives them (50 connections, JSON then streams of 20
+ * chunks), against the zero-latency mock upstream of `npm run bench:gateway`. Each sample of the
+ * load window is put in a category (breakerbox's own code by folder, undici, Node's HTTP server,
+ * streams, the garbage collector, the socket write syscall, ...); a category's share times the
+ * process's measured CPU per request gives its µs per request. Writes its section of
+ * BENCHMARKS.md.
+ *
+ *   npm run bench:gateway:profile
+ *   env: BENCH_PROFILE_S (8), BENCH_CONNECTIONS (50)
+ */
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeSection } from './harness.js';
+import { throughput } from './gateway/load.js';
+import type { Mode, Target } from './gateway/load.js';
+import { canPin, firstLine, freePort, startNode, stopAll, waitForHttp } from './gateway/procs.js';
+import type { ChildProcess } from 'node:child_process';
+
+const PROFILE_S = Number(process.env.BENCH_PROFILE_S ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const BUDGET_MS = 10 * 60_000;
+const LOAD_CORE = 0;
+const SERVER_CORE = cpus().length > 1 ? 1 : 0;
+const CHAT = '/v1/chat/completions';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '..', '..', '..');
+const servers = join(here, 'gateway', 'servers.js');
+const scratch = mkdtempSync(join(tmpdir(), 'breakerbox-bench-profile-'));
+
+const budget = setTimeout(() => {
+  console.error(`bench:gateway:profile: over its ${BUDGET_MS / 60_000} min budget; stopping`);
+  void stopAll().finally(() => process.exit(1));
+}, BUDGET_MS);
+budget.unref();
+
+/** The parts of a V8 `.cpuprofile` read here. */
+interface CpuProfile {
+  readonly nodes: readonly {
+    readonly id: number;
+    readonly callFrame: { readonly functionName: string; readonly url: string };
+  }[];
+  readonly startTime: number;
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+/** The category of a sampled frame: breakerbox's folder, a package, a Node part, or V8's. */
+export function category(functionName: string, url: string): string {
+  const src = /\/dist\/src\/([^/]+)\//.exec(url);
+  if (src) return `breakerbox: src/${src[1] as string}`;
+  if (url.includes('/node_modules/')) {
+    const pkg = url.split('/node_modules/').pop()?.split('/')[0] ?? '?';
+    return pkg === 'undici' ? 'undici (the upstream client)' : `npm: ${pkg}`;
+  }
+  if (/^node:_http_(server|incoming|outgoing|common)/.test(url)) return "Node's HTTP server";
+  if (url.startsWith('node:internal/streams') || url === 'node:stream') return 'Node streams';
+  if (url === 'node:events' || url.startsWith('node:internal/event_target')) return 'Node events';
+  if (url.startsWith('node:internal/process/task_queues') || functionName === 'runMicrotasks') {
+    return 'promises and ticks';
+  }
+  if (url.startsWith('node:')) return 'Node, other';
+  if (functionName === '(garbage collector)') return 'garbage collector';
+  if (/^(writev|writeBuffer|writeString|writeUtf8String|writeLatin1String)$/.test(functionName)) {
+    return 'socket writes (syscalls)';
+  }
+  if (functionName === '(program)') return 'V8 (program)';
+  return 'native, other';
+}
+
+/** µs of CPU per category within [fromUs, toUs] of the profile's own clock. */
+export function categorise(p: CpuProfile, fromUs: number, toUs: number): Map<string, number> {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const out = new Map<string, number>();
+  let t = p.startTime;
+  for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i] ?? 0;
+    if (t < fromUs || t > toUs) continue;
+    const node = byId.get(p.samples[i] as number);
+    if (node === undefined || node.callFrame.functionName === '(idle)') continue;
+    const c = category(node.callFrame.functionName, node.callFrame.url);
+    out.set(c, (out.get(c) ?? 0) + (p.timeDeltas[i + 1] ?? p.timeDeltas[i] ?? 0));
+  }
+  return out;
+}
+
+interface Profiled {
+  readonly cpuUsPerRequest: number;
+  readonly rps: number;
+  /** Share of the busy time per category, 0..1. */
+  readonly shares: Map<string, number>;
+}
+
+async function profile(
+  name: 'bare' | 'breakerbox',
+  mode: Mode,
+  upstream: number,
+): Promise<Profiled> {
+  const dir = mkdtempSync(join(scratch, `${name}-${mode}-`));
+  const prof = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  const spawnedMs = performance.now();
+  let child: ChildProcess;
+  let port: number;
+  if (name === 'bare') {
+    child = startNode(SERVER_CORE, [...prof, servers, 'bare', String(upstream)]);
+    port = await firstLine(child, 'bare proxy');
+  } else {
+    const config = join(scratch, 'breakerbox.yaml');
+    writeFileSync(
+      config,
+      `providers:\n  up:\n    baseURL: http://127.0.0.1:${upstream}/v1\n    apiKey: bench-key\n    maxConcurrent: 256\nmodels:\n  'gpt-4.1':\n    deployments: [{ provider: up }]\n`,
+    );
+    port = await freePort();
+    // The access log goes to a file, as in `npm run bench:gateway`.
+    const log = openSync(join(scratch, `breakerbox-${mode}.log`), 'w');
+    child = startNode(
+      SERVER_CORE,
+      [
+        ...prof,
+        join(root, 'bin', 'breakerbox.js'),
+        'serve',
+        '--config',
+        config,
+        '--port',
+        `${port}`,
+      ],
+      ['ignore', log, 'inherit'],
+    );
+    closeSync(log);
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, child, 20_000);
+  }
+  const target: Target = { name, port, pid: child.pid as number, path: CHAT, headers: {} };
+  await throughput(target, mode, CONNECTIONS, 2); // warm-up: JIT, pools
+  const fromMs = performance.now() - spawnedMs;
+  const run = await throughput(target, mode, CONNECTIONS, PROFILE_S);
+  const toMs = performance.now() - spawnedMs;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`${name} ${mode}: no CPU profile written`);
+  const p = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+  // The profile's clock starts about when the process does: the window is placed by the time
+  // since spawn (start-up and shutdown stay out of it).
+  const cats = categorise(p, p.startTime + fromMs * 1000, p.startTime + toMs * 1000);
+  const busy = [...cats.values()].reduce((a, b) => a + b, 0);
+  const shares = new Map([...cats].map(([k, v]) => [k, v / busy]));
+  return { cpuUsPerRequest: run.cpuUsPerRequest, rps: run.rps, shares };
+}
+
+function table(mode: Mode, bare: Profiled, bb: Profiled): string {
+  const us = (p: Profiled, k: string): number => (p.shares.get(k) ?? 0) * p.cpuUsPerRequest;
+  const keys = [...new Set([...bare.shares.keys(), ...bb.shares.keys()])].sort(
+    (a, b) => us(bb, b) - us(bare, b) - (us(bb, a) - us(bare, a)),
+  );
+  const f = (x: number): string => (x < 0.5 ? '·' : x.toFixed(0));
+  const rows = keys
+    .filter((k) => us(bb, k) >= 0.5 || us(bare, k) >= 0.5)
+    .map((k) => {
+      const d = us(bb, k) - us(bare, k);
+      return `| ${k} | ${f(us(bare, k))} | ${f(us(bb, k))} | ${d >= 0 ? '+' : ''}${d.toFixed(0)} |`;
+    });
+  return [
+    `#### ${mode === 'json' ? 'JSON chat' : 'Streamed chat (20 chunks)'}: ${bare.cpuUsPerRequest.toFixed(0)} µs/request bare, ${bb.cpuUsPerRequest.toFixed(0)} µs breakerbox (${(bb.cpuUsPerRequest / bare.cpuUsPerRequest).toFixed(2)}×; ${Math.round(bare.rps).toLocaleString('en-US')} vs ${Math.round(bb.rps).toLocaleString('en-US')} req/s under the profiler)`,
+    '',
+    '| where (self time) | bare µs/req | breakerbox µs/req | difference |',
+    '|---|--:|--:|--:|',
+    ...rows,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const before = loadavg();
+  const started = new Date();
+  const upstreamChild = startNode(LOAD_CORE, [servers, 'upstream']);
+  const upstream = await firstLine(upstreamChild, 'mock upstream');
+  const parts: string[] = [];
+  for (const mode of ['json', 'stream'] as const) {
+    const bare = await profile('bare', mode, upstream);
+    const bb = await profile('breakerbox', mode, upstream);
+    parts.push(table(mode, bare, bb));
+    console.error(`${mode} profiled`);
+  }
+  const after = loadavg();
+  const markdown = [
+    '## Gateway: where the CPU of a request goes (`npm run bench:gateway:profile`)',
+    '',
+    `Run ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? '?'}; load average ${before.map((x) => x.toFixed(2)).join(' / ')} before, ${after.map((x) => x.toFixed(2)).join(' / ')} after. Each server runs alone under \`--cpu-prof\` (${PROFILE_S} s at ${CONNECTIONS} connections after a 2 s warm-up${canPin ? '; server on core 1, load and mock upstream on core 0' : ''}). A category's share of the profiled busy time × the process's CPU per request = its µs per request; the profiler itself adds a few percent to both. Rows sorted by the difference.`,
+    '',
+    ...parts.flatMap((p) => [p, '']),
+  ].join('\n');
+  writeSection('gateway-profile', markdown, join(root, 'BENCHMARKS.md'));
+  console.log(markdown);
+}
+
+try {
+  await main();
+} finally {
+  await stopAll();
+  rmSync(scratch, { recursive: true, force: true });
+}
