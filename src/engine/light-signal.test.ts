@@ -51,6 +51,46 @@ test('LightSignal: a listener added twice runs once; removed ones and other even
   new LightSignal().removeEventListener('abort', fn); // no listener list yet: a no-op
 });
 
+test('LightSignal: a listener that throws does not stop the others; its error is reported', () => {
+  const s = new LightSignal();
+  const seen: string[] = [];
+  const boom = new Error('listener bug');
+  s.addEventListener('abort', () => {
+    throw boom;
+  });
+  s.addEventListener('abort', () => seen.push('second'));
+  const reported: unknown[] = [];
+  const original = LightSignal.onListenerError;
+  LightSignal.onListenerError = (error) => reported.push(error);
+  try {
+    s.abort();
+  } finally {
+    LightSignal.onListenerError = original;
+  }
+  assert.deepEqual(seen, ['second']);
+  assert.deepEqual(reported, [boom]);
+});
+
+test('LightSignal: by default a listener error is thrown again on the next tick', async () => {
+  const seen: unknown[] = [];
+  const { nextTick: original } = process; // eslint-disable-line @typescript-eslint/unbound-method -- restored as it was
+  // Run the deferred throw here instead of letting it reach the test runner as uncaught.
+  process.nextTick = ((fn: () => void) => {
+    try {
+      fn();
+    } catch (error) {
+      seen.push(error);
+    }
+  }) as typeof process.nextTick;
+  try {
+    LightSignal.onListenerError(new Error('late'));
+  } finally {
+    process.nextTick = original;
+  }
+  assert.equal((seen[0] as Error).message, 'late');
+  await Promise.resolve();
+});
+
 test('linkAbort: the target follows the source with its reason until unhooked', () => {
   const source = new AbortController();
   const target = new LightSignal();

@@ -32,6 +32,13 @@ export class LightSignal {
   onabort: AbortListener | null = null;
   #listeners: Registered[] | undefined;
 
+  /** Where a listener's error goes: thrown again on the next tick (tests replace it). */
+  static onListenerError = (error: unknown): void => {
+    process.nextTick(() => {
+      throw error;
+    });
+  };
+
   addEventListener(type: string, fn: AbortListener, options?: { once?: boolean } | boolean): void {
     if (type !== 'abort' || this.aborted) return;
     const listeners = (this.#listeners ??= []);
@@ -66,13 +73,25 @@ export class LightSignal {
     const listeners = this.#listeners;
     this.#listeners = undefined;
     const event: AbortEventLike = { type: 'abort', target: this, currentTarget: this };
-    this.onabort?.call(this, event);
-    if (listeners !== undefined) for (const l of listeners) l.fn.call(this, event);
+    if (this.onabort !== null) call(this.onabort, this, event);
+    if (listeners !== undefined) for (const l of listeners) call(l.fn, this, event);
   }
 
   /** This signal where an `AbortSignal` is typed (breakerbox's own code and undici only). */
   get asSignal(): AbortSignal {
     return this as unknown as AbortSignal;
+  }
+}
+
+/**
+ * Calls one listener. One that throws does not stop the others: its error is thrown again on the
+ * next tick (an uncaught exception), as an EventTarget's listener errors are.
+ */
+function call(fn: AbortListener, signal: LightSignal, event: AbortEventLike): void {
+  try {
+    fn.call(signal, event);
+  } catch (error) {
+    LightSignal.onListenerError(error);
   }
 }
 
