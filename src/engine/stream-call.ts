@@ -31,8 +31,22 @@ export interface OpenedStream {
   readonly upstreamRequestId: string | undefined;
 }
 
-/** True when a chunk carries something the caller must see: text, a tool call, a finish. */
+const CONTENT_STRING = '"content":"';
+
+/**
+ * True when a chunk carries something the caller must see: text, a tool call, a finish. A chunk
+ * whose JSON holds `"content":"` and then anything but `"` has text (a quote inside a string is
+ * escaped, so those bytes are a `content` key with a non-empty string value) and is not parsed;
+ * any other chunk is (the role-only preamble, tool calls, a finish).
+ */
 export function hasContent(data: string): boolean {
+  const at = data.indexOf(CONTENT_STRING);
+  if (at !== -1 && data.charCodeAt(at + CONTENT_STRING.length) !== 34 /* " */) {
+    // Still JSON: a payload that is not fails the attempt as malformed, as the parse below does.
+    if (data.charCodeAt(0) === 123 /* { */ && data.charCodeAt(data.length - 1) === 125) {
+      return true;
+    }
+  }
   const chunk = JSON.parse(data) as { choices?: unknown };
   if (!Array.isArray(chunk.choices)) return false;
   for (const c of chunk.choices as { delta?: Record<string, unknown>; finish_reason?: unknown }[]) {
