@@ -11,41 +11,19 @@
  *   npm run bench:gateway:profile
  *   env: BENCH_PROFILE_S (8), BENCH_CONNECTIONS (50)
  */
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeSection } from './harness.js';
 import { throughput } from './gateway/load.js';
-import type { Mode, Target } from './gateway/load.js';
-import { canPin, firstLine, freePort, startNode, stopAll, waitForHttp } from './gateway/procs.js';
-import type { ChildProcess } from 'node:child_process';
+import type { Mode } from './gateway/load.js';
+import { canPin, runBounded } from './gateway/procs.js';
+import { ROOT, startBare, startBreakerbox, startUpstream } from './gateway/start.js';
 
 const PROFILE_S = Number(process.env.BENCH_PROFILE_S ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const BUDGET_MS = 10 * 60_000;
-const LOAD_CORE = 0;
-const SERVER_CORE = cpus().length > 1 ? 1 : 0;
-const CHAT = '/v1/chat/completions';
-
-const here = fileURLToPath(new URL('.', import.meta.url));
-const root = join(here, '..', '..', '..');
-const servers = join(here, 'gateway', 'servers.js');
 const scratch = mkdtempSync(join(tmpdir(), 'breakerbox-bench-profile-'));
-
-const budget = setTimeout(() => {
-  console.error(`bench:gateway:profile: over its ${BUDGET_MS / 60_000} min budget; stopping`);
-  void stopAll().finally(() => process.exit(1));
-}, BUDGET_MS);
-budget.unref();
 
 /** The parts of a V8 `.cpuprofile` read here. */
 interface CpuProfile {
@@ -112,37 +90,9 @@ async function profile(
   const dir = mkdtempSync(join(scratch, `${name}-${mode}-`));
   const prof = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
   const spawnedMs = performance.now();
-  let child: ChildProcess;
-  let port: number;
-  if (name === 'bare') {
-    child = startNode(SERVER_CORE, [...prof, servers, 'bare', String(upstream)]);
-    port = await firstLine(child, 'bare proxy');
-  } else {
-    const config = join(scratch, 'breakerbox.yaml');
-    writeFileSync(
-      config,
-      `providers:\n  up:\n    baseURL: http://127.0.0.1:${upstream}/v1\n    apiKey: bench-key\n    maxConcurrent: 256\nmodels:\n  'gpt-4.1':\n    deployments: [{ provider: up }]\n`,
-    );
-    port = await freePort();
-    // The access log goes to a file, as in `npm run bench:gateway`.
-    const log = openSync(join(scratch, `breakerbox-${mode}.log`), 'w');
-    child = startNode(
-      SERVER_CORE,
-      [
-        ...prof,
-        join(root, 'bin', 'breakerbox.js'),
-        'serve',
-        '--config',
-        config,
-        '--port',
-        `${port}`,
-      ],
-      ['ignore', log, 'inherit'],
-    );
-    closeSync(log);
-    await waitForHttp(`http://127.0.0.1:${port}/healthz`, child, 20_000);
-  }
-  const target: Target = { name, port, pid: child.pid as number, path: CHAT, headers: {} };
+  const target =
+    name === 'bare' ? await startBare(upstream, prof) : await startBreakerbox(upstream, dir, prof);
+  const { child } = target;
   await throughput(target, mode, CONNECTIONS, 2); // warm-up: JIT, pools
   const fromMs = performance.now() - spawnedMs;
   const run = await throughput(target, mode, CONNECTIONS, PROFILE_S);
@@ -185,8 +135,7 @@ function table(mode: Mode, bare: Profiled, bb: Profiled): string {
 async function main(): Promise<void> {
   const before = loadavg();
   const started = new Date();
-  const upstreamChild = startNode(LOAD_CORE, [servers, 'upstream']);
-  const upstream = await firstLine(upstreamChild, 'mock upstream');
+  const upstream = await startUpstream();
   const parts: string[] = [];
   for (const mode of ['json', 'stream'] as const) {
     const bare = await profile('bare', mode, upstream);
@@ -202,13 +151,8 @@ async function main(): Promise<void> {
     '',
     ...parts.flatMap((p) => [p, '']),
   ].join('\n');
-  writeSection('gateway-profile', markdown, join(root, 'BENCHMARKS.md'));
+  writeSection('gateway-profile', markdown, join(ROOT, 'BENCHMARKS.md'));
   console.log(markdown);
 }
 
-try {
-  await main();
-} finally {
-  await stopAll();
-  rmSync(scratch, { recursive: true, force: true });
-}
+await runBounded('bench:gateway:profile', BUDGET_MS, scratch, main);

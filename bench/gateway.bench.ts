@@ -13,15 +13,23 @@
  *        BENCH_PEERS_DIR (os.tmpdir()/breakerbox-bench-peers), BENCH_SKIP_PORTKEY=1,
  *        BENCH_BREAKERBOX_FLAGS (node flags for breakerbox, e.g. --cpu-prof)
  */
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { median, writeSection } from './harness.js';
 import { latencies, throughput } from './gateway/load.js';
 import type { Latency, Mode, Target, Throughput } from './gateway/load.js';
 import { installPortkey } from './gateway/portkey.js';
-import { canPin, firstLine, freePort, startNode, stopAll, waitForHttp } from './gateway/procs.js';
+import { canPin, freePort, runBounded, startNode, waitForHttp } from './gateway/procs.js';
+import {
+  CHAT,
+  LOAD_CORE,
+  ROOT,
+  SERVER_CORE,
+  startBare,
+  startBreakerbox,
+  startUpstream,
+} from './gateway/start.js';
 import { renderReport } from './gateway/report.js';
 import type { Row } from './gateway/report.js';
 import { LOOPBACK_PRELOAD } from './gateway/servers.js';
@@ -32,80 +40,14 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 1_500);
 /** The whole run is cut (every process stopped) after this long. */
 const BUDGET_MS = 20 * 60_000;
-const LOAD_CORE = 0;
-const SERVER_CORE = cpus().length > 1 ? 1 : 0;
-
-const here = fileURLToPath(new URL('.', import.meta.url));
-const root = join(here, '..', '..', '..');
-const servers = join(here, 'gateway', 'servers.js');
 const scratch = mkdtempSync(join(tmpdir(), 'breakerbox-bench-gateway-'));
 const notes: string[] = [];
-
-const budget = setTimeout(() => {
-  console.error(`bench:gateway: over its ${BUDGET_MS / 60_000} min budget; stopping`);
-  void stopAll().finally(() => process.exit(1));
-}, BUDGET_MS);
-budget.unref();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void stopAll().finally(() => process.exit(130)));
-}
 
 if (canPin) {
   // The load generator (this process) and the mock upstream share core 0.
   const { spawnSync } = await import('node:child_process');
   spawnSync('taskset', ['-p', '-c', String(LOAD_CORE), String(process.pid)], { stdio: 'ignore' });
 } else notes.push('`taskset` not found: processes were not pinned to cores.');
-
-const CHAT = '/v1/chat/completions';
-
-async function startUpstream(): Promise<number> {
-  const child = startNode(LOAD_CORE, [servers, 'upstream']);
-  return firstLine(child, 'mock upstream');
-}
-
-async function startBare(upstreamPort: number): Promise<Target> {
-  const child = startNode(SERVER_CORE, [servers, 'bare', String(upstreamPort)]);
-  const port = await firstLine(child, 'bare proxy');
-  return { name: 'bare', port, pid: child.pid as number, path: CHAT, headers: {} };
-}
-
-async function startBreakerbox(upstreamPort: number): Promise<Target> {
-  const config = join(scratch, 'breakerbox.yaml');
-  writeFileSync(
-    config,
-    [
-      'providers:',
-      '  up:',
-      `    baseURL: http://127.0.0.1:${upstreamPort}/v1`,
-      '    apiKey: bench-key',
-      '    maxConcurrent: 256',
-      'models:',
-      "  'gpt-4.1':",
-      '    deployments: [{ provider: up }]',
-      '',
-    ].join('\n'),
-  );
-  const port = await freePort();
-  // Logs go to a file, as an operator's would (a pipe or a file), not to /dev/null.
-  const log = openSync(join(scratch, 'breakerbox.log'), 'w');
-  const flags = (process.env.BENCH_BREAKERBOX_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = startNode(
-    SERVER_CORE,
-    [
-      ...flags,
-      join(root, 'bin', 'breakerbox.js'),
-      'serve',
-      '--config',
-      config,
-      '--port',
-      `${port}`,
-    ],
-    ['ignore', log, 'inherit'],
-  );
-  closeSync(log);
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, child, 20_000);
-  return { name: 'breakerbox', port, pid: child.pid as number, path: CHAT, headers: {} };
-}
 
 async function startPortkey(upstreamPort: number): Promise<Target | undefined> {
   if (process.env.BENCH_SKIP_PORTKEY === '1') {
@@ -156,7 +98,11 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   const started = new Date();
   const upstreamPort = await startUpstream();
-  const targets: Target[] = [await startBare(upstreamPort), await startBreakerbox(upstreamPort)];
+  const flags = (process.env.BENCH_BREAKERBOX_FLAGS ?? '').split(' ').filter(Boolean);
+  const targets: Target[] = [
+    await startBare(upstreamPort),
+    await startBreakerbox(upstreamPort, scratch, flags),
+  ];
   const portkey = await startPortkey(upstreamPort);
   if (portkey !== undefined) targets.push(portkey);
 
@@ -216,13 +162,8 @@ async function main(): Promise<void> {
     pinned: canPin,
     notes,
   });
-  writeSection('gateway', markdown, join(root, 'BENCHMARKS.md'));
+  writeSection('gateway', markdown, join(ROOT, 'BENCHMARKS.md'));
   console.log(markdown);
 }
 
-try {
-  await main();
-} finally {
-  await stopAll();
-  rmSync(scratch, { recursive: true, force: true });
-}
+await runBounded('bench:gateway', BUDGET_MS, scratch, main);

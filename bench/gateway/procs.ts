@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const children = new Set<ChildProcess>();
@@ -101,4 +102,30 @@ export async function stopAll(graceMs = 3_000): Promise<void> {
         }),
     ),
   );
+}
+
+/**
+ * Runs a bench's `main` bounded: every child is stopped and `scratch` removed when it ends, fails,
+ * is interrupted (SIGINT, SIGTERM) or runs past `budgetMs`.
+ */
+export async function runBounded(
+  name: string,
+  budgetMs: number,
+  scratch: string,
+  main: () => Promise<void>,
+): Promise<void> {
+  const budget = setTimeout(() => {
+    console.error(`${name}: over its ${budgetMs / 60_000} min budget; stopping`);
+    void stopAll().finally(() => process.exit(1));
+  }, budgetMs);
+  budget.unref();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stopAll().finally(() => process.exit(130)));
+  }
+  try {
+    await main();
+  } finally {
+    await stopAll();
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }

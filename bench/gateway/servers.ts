@@ -138,8 +138,8 @@ net.Server.prototype.listen = function (...args) {
 };
 `;
 
-// Exit normally on SIGTERM, so a `--cpu-prof` run writes its profile.
-process.once('SIGTERM', () => process.exit(0));
 const [mode, arg] = process.argv.slice(2);
+// Run as a server: exit normally on SIGTERM, so a `--cpu-prof` run writes its profile.
+if (mode === 'upstream' || mode === 'bare') process.once('SIGTERM', () => process.exit(0));
 if (mode === 'upstream') console.log(await upstream());
 else if (mode === 'bare') console.log(await bare(Number(arg)));
