@@ -26,6 +26,7 @@ export { metaHeaders } from './meta.js';
 export type { BreakerboxMeta, FallbackKind } from './meta.js';
 export type { CallOptions } from './request-context.js';
 export { newRequestId } from './request-context.js';
+export { LightSignal } from './light-signal.js';
 export { toWireError, MAX_RETRY_AFTER_MS } from './openai-error.js';
 export type { WireError } from './openai-error.js';
 export { errorResponse } from './fetch.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeadlineExceededError, FakeClock } from '../core/index.js';
+import { Deadline, DeadlineExceededError, FakeClock } from '../core/index.js';
 import { LightSignal, linkAbort } from './light-signal.js';
 import { RequestDeadline, openDeadline } from './request-context.js';
 
@@ -164,4 +164,16 @@ test('RequestDeadline: an aborted caller, a zero budget and no limit', () => {
   const unlimited = new RequestDeadline(Infinity, clock, undefined);
   assert.equal(unlimited.remainingMs(), Infinity);
   assert.equal(clock.pendingTimers, 0);
+});
+
+test('a core Deadline linked to a LightSignal aborts with it, and unhooks on dispose', () => {
+  const signal = new LightSignal();
+  const linked = new Deadline({ budgetMs: 60_000, signal: signal.asSignal });
+  const disposed = new Deadline({ budgetMs: 60_000, signal: signal.asSignal });
+  disposed.dispose();
+  signal.abort();
+  assert.equal(linked.signal.aborted, true);
+  assert.equal((linked.signal.reason as DOMException).name, 'AbortError');
+  assert.equal(disposed.signal.aborted, false, 'a disposed deadline no longer listens');
+  linked.dispose();
 });

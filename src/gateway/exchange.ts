@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AttemptRecord } from '../core/index.js';
+import { LightSignal } from '../engine/index.js';
 import type { BreakerboxMeta, RequestEvent } from '../engine/index.js';
 import type { ClientIdentity } from './auth.js';
 import type { BodyHold } from './body-budget.js';
@@ -20,57 +21,6 @@ export function clientRequestId(req: IncomingMessage): string | undefined {
     return undefined;
   }
   return /^[\x21-\x7e]+$/.test(id) ? id : undefined;
-}
-
-/** What an 'abort' listener gets: the event's type and target, as an EventTarget's listeners do. */
-interface AbortEventLike {
-  readonly type: 'abort';
-  readonly target: ClientSignal;
-  readonly currentTarget: ClientSignal;
-}
-
-type AbortListener = (this: unknown, event: AbortEventLike) => void;
-
-/**
- * The client's cancellation, as the engine reads a caller's signal: `aborted`, `reason`,
- * `throwIfAborted()` and 'abort' listeners (`once` honoured; the event carries `target`). An
- * AbortController and its EventTarget cost ~2 µs and a dozen objects per request in Node 20
- * (`createAbortSignal` alone ~2% of a JSON request's CPU in a profile); the engine only ever
- * listens to this signal (its deadline links to it), so a plain object does. Not a real
- * `AbortSignal`: never hand it to `AbortSignal.any`.
- */
-export class ClientSignal {
-  aborted = false;
-  reason: unknown = undefined;
-  onabort: AbortListener | null = null;
-  #listeners: { fn: AbortListener; once: boolean }[] = [];
-
-  addEventListener(type: string, fn: AbortListener, options?: { once?: boolean } | boolean): void {
-    if (type !== 'abort' || this.#listeners.some((l) => l.fn === fn)) return;
-    this.#listeners.push({ fn, once: typeof options === 'object' && options.once === true });
-  }
-
-  removeEventListener(type: string, fn: AbortListener): void {
-    if (type !== 'abort') return;
-    const i = this.#listeners.findIndex((l) => l.fn === fn);
-    if (i >= 0) this.#listeners.splice(i, 1);
-  }
-
-  throwIfAborted(): void {
-    if (this.aborted) throw this.reason;
-  }
-
-  /** Aborts once, with the `AbortError` an AbortController would give, and tells the listeners. */
-  abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = new DOMException('This operation was aborted', 'AbortError');
-    const event: AbortEventLike = { type: 'abort', target: this, currentTarget: this };
-    const listeners = this.#listeners;
-    this.#listeners = listeners.filter((l) => !l.once);
-    this.onabort?.call(this, event);
-    for (const l of listeners) l.fn.call(this, event);
-  }
 }
 
 /** Mutable per-request state. */
@@ -114,7 +64,7 @@ export class Exchange {
   content: LoggedContent | undefined;
   /** Ends this request's in-flight count (model routes only). */
   endInFlight: (() => void) | undefined;
-  #abort: ClientSignal | undefined;
+  #abort: LightSignal | undefined;
 
   constructor(init: {
     req: IncomingMessage;
@@ -135,11 +85,12 @@ export class Exchange {
 
   /**
    * Aborted when the client goes away before the response has finished. Created on first use,
-   * and a {@link ClientSignal}, not an AbortController: only model routes need one.
+   * and a {@link LightSignal}, not an AbortController (the engine only listens to it; never hand
+   * it to `AbortSignal.any`): only model routes need one.
    */
   get signal(): AbortSignal {
-    this.#abort ??= new ClientSignal();
-    return this.#abort as unknown as AbortSignal;
+    this.#abort ??= new LightSignal();
+    return this.#abort.asSignal;
   }
 
   /** Aborts {@link signal} (if anyone took it). */
