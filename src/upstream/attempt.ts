@@ -108,9 +108,22 @@ export class Attempt {
     const { totalMs, attemptMs = 0, firstByteMs = 0 } = timers;
     this.#idleMs = timers.idleMs ?? 0;
     const capped = isTimerMs(attemptMs) && (!isTimerMs(totalMs) || attemptMs < totalMs);
-    if (capped) this.#cancelTimer = clock.setTimer(attemptMs, this.#onAttempt);
-    else if (isTimerMs(totalMs)) this.#cancelTimer = clock.setTimer(totalMs, this.#onTotal);
-    if (isTimerMs(firstByteMs)) this.#cancelPhase = clock.setTimer(firstByteMs, this.#onFirstByte);
+    // A closure per timer actually set (most attempts set one or none), not one per kind.
+    if (capped) {
+      this.#cancelTimer = clock.setTimer(attemptMs, () => {
+        this.#timerFired('attempt');
+      });
+    } else if (isTimerMs(totalMs)) {
+      this.#cancelTimer = clock.setTimer(totalMs, () => {
+        this.#timerFired('total');
+      });
+    }
+    if (isTimerMs(firstByteMs)) {
+      this.#cancelPhase = clock.setTimer(firstByteMs, () => {
+        this.#cancelPhase = undefined;
+        this.abort('first_byte');
+      });
+    }
   }
 
   /** The response head arrived: the first-byte timer stops. */
@@ -127,6 +140,9 @@ export class Attempt {
     this.headersArrived();
     if (!isTimerMs(this.#idleMs) || this.#released) return;
     this.#lastActivityMs = this.#clock.now();
+    this.#onIdle ??= () => {
+      this.#idleCheck();
+    };
     this.#cancelPhase = this.#clock.setTimer(this.#idleMs, this.#onIdle);
   }
 
@@ -177,22 +193,15 @@ export class Attempt {
     this.abort('caller');
   };
 
-  readonly #onTotal = (): void => {
+  #timerFired(cause: 'total' | 'attempt'): void {
     this.#cancelTimer = undefined;
-    this.abort('total');
-  };
+    this.abort(cause);
+  }
 
-  readonly #onAttempt = (): void => {
-    this.#cancelTimer = undefined;
-    this.abort('attempt');
-  };
+  /** The idle timer, made when a body is watched (most attempts never set one). */
+  #onIdle: (() => void) | undefined;
 
-  readonly #onFirstByte = (): void => {
-    this.#cancelPhase = undefined;
-    this.abort('first_byte');
-  };
-
-  readonly #onIdle = (): void => {
+  #idleCheck(): void {
     this.#cancelPhase = undefined;
     if (this.#released) return;
     const quietMs = this.#clock.now() - this.#lastActivityMs;
@@ -200,6 +209,6 @@ export class Attempt {
       this.abort('idle');
       return;
     }
-    this.#cancelPhase = this.#clock.setTimer(this.#idleMs - quietMs, this.#onIdle);
-  };
+    this.#cancelPhase = this.#clock.setTimer(this.#idleMs - quietMs, this.#onIdle as () => void);
+  }
 }
