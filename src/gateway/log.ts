@@ -5,6 +5,7 @@
  * fields are fixed by {@link RequestLogLine}, none key-like (a test holds that), so censoring them
  * on every request would only cost CPU.
  */
+import { tracingChannel } from 'node:diagnostics_channel';
 import { pino } from 'pino';
 import type { DestinationStream, Level, Logger } from 'pino';
 
@@ -163,18 +164,119 @@ export function createLogger(options: CreateLoggerOptions = {}): GatewayLogger {
   return pino(opts, destination);
 }
 
-/** Per logger, its child for request lines: same destination and level, no redaction pass. */
-const requestLoggers = new WeakMap<GatewayLogger, GatewayLogger>();
+/**
+ * How request lines are written for one logger: through its child without redaction, and, when
+ * that child is a plain pino logger (default log formatter, no mixin, hooks, message prefix,
+ * nested key, serializers or stringifiers for a request line's keys), serialised here with
+ * `JSON.stringify` and handed to its destination as the same bytes pino would write.
+ */
+interface RequestWriter {
+  readonly child: GatewayLogger;
+  /** The child's pino internals the direct path needs; undefined: write through pino. */
+  readonly direct: DirectWrite | undefined;
+}
 
-function requestLogger(logger: GatewayLogger): GatewayLogger {
-  let child = requestLoggers.get(logger);
-  if (child === undefined) {
-    child = logger.child({}, { redact: { paths: [] } });
-    requestLoggers.set(logger, child);
+interface DirectWrite {
+  /** `{"level":N` at info and at warn, as pino caches them. */
+  readonly infoPrefix: string;
+  readonly warnPrefix: string;
+  /** pino's `,"time":...` for now. */
+  readonly time: () => string;
+  /** The bindings (`,"pid":...,"service":...`), as pino serialised them once. */
+  readonly bindings: string;
+  /** `,"msg":"request"` and the line's end. */
+  readonly tail: string;
+  readonly stream: DestinationStream;
+}
+
+/** pino's internal keys (`pino.symbols`), typed for the reads below. */
+const sym = pino.symbols as unknown as Record<string, symbol>;
+/** pino traces its serialisation on this channel; with a subscriber, pino writes the line. */
+const asJsonTrace = tracingChannel('pino_asJson');
+/** Keys a request line (and an attempt entry) may have. */
+const LINE_KEYS: readonly string[] = [
+  'requestId',
+  'method',
+  'route',
+  'status',
+  'outcome',
+  'durationMs',
+  'model',
+  'servedModel',
+  'deployment',
+  'fallback',
+  'attempts',
+  'attemptLog',
+  'stream',
+  'promptTokens',
+  'completionTokens',
+  'costUsd',
+  'ttftMs',
+  'errorCode',
+  'errorDetail',
+  'client',
+];
+/** pino's own methods, from a logger built with defaults: a logger with others writes itself. */
+const reference = pino({ level: 'silent' }) as unknown as Record<symbol, unknown>;
+
+/** What the direct path needs of `child`, or undefined when pino must write its lines. */
+function directWrite(child: GatewayLogger): DirectWrite | undefined {
+  const c = child as unknown as Record<symbol, unknown>;
+  const formatters = c[sym.formattersSym as symbol] as { log?: unknown };
+  const hooks = c[sym.hooksSym as symbol] as { logMethod?: unknown; streamWrite?: unknown };
+  const serializers = c[sym.serializersSym as symbol] as Record<string, unknown>;
+  const stringifiers = c[sym.stringifiersSym as symbol] as Record<string | symbol, unknown>;
+  const stream = c[sym.streamSym as symbol] as Record<symbol, unknown> | undefined;
+  const messageKey = c[sym.messageKeySym as symbol];
+  const levelPrefix = c[sym.lsCacheSym as symbol] as Record<number, string> | undefined;
+  const info = child.levels.values.info;
+  const warn = child.levels.values.warn;
+  const plain =
+    formatters.log === undefined &&
+    c[sym.mixinSym as symbol] === undefined &&
+    hooks.logMethod === undefined &&
+    hooks.streamWrite === undefined &&
+    c[sym.msgPrefixSym as symbol] === undefined &&
+    !c[sym.nestedKeySym as symbol] &&
+    c[sym.asJsonSym as symbol] === reference[sym.asJsonSym as symbol] &&
+    c[sym.writeSym as symbol] === reference[sym.writeSym as symbol] &&
+    stringifiers[sym.wildcardFirstSym as symbol] === undefined &&
+    typeof messageKey === 'string' &&
+    !LINE_KEYS.includes(messageKey) &&
+    !LINE_KEYS.includes(c[sym.errorKeySym as symbol] as string) &&
+    LINE_KEYS.every((k) => serializers[k] === undefined && stringifiers[k] === undefined) &&
+    typeof (stream as { write?: unknown } | undefined)?.write === 'function' &&
+    stream !== undefined &&
+    stream[sym.needsMetadataGsym as symbol] !== true &&
+    info !== undefined &&
+    warn !== undefined &&
+    typeof levelPrefix?.[info] === 'string' &&
+    typeof levelPrefix[warn] === 'string';
+  if (!plain) return undefined;
+  const time = c[sym.timeSym as symbol] as () => string;
+  return {
+    infoPrefix: levelPrefix[info] as string,
+    warnPrefix: levelPrefix[warn] as string,
+    time: () => time.call(child),
+    bindings: c[sym.chindingsSym as symbol] as string,
+    tail: `,"${messageKey}":"request"${c[sym.endSym as symbol] as string}`,
+    stream: stream as unknown as DestinationStream,
+  };
+}
+
+/** Per logger, how its request lines are written. */
+const requestWriters = new WeakMap<GatewayLogger, RequestWriter>();
+
+function requestWriter(logger: GatewayLogger): RequestWriter {
+  let writer = requestWriters.get(logger);
+  if (writer === undefined) {
+    const child = logger.child({}, { redact: { paths: [] } });
+    writer = { child, direct: directWrite(child) };
+    requestWriters.set(logger, writer);
   }
   // A child keeps the level it was made with: follow the parent's if it changed since.
-  if (child.level !== logger.level) child.level = logger.level;
-  return child;
+  if (writer.child.level !== logger.level) writer.child.level = logger.level;
+  return writer;
 }
 
 /** A logger that writes nothing. */
@@ -230,9 +332,23 @@ export interface RequestLogLine {
  * plain data, so it skips the redaction pass (see the file's comment).
  */
 export function logRequest(logger: GatewayLogger, line: RequestLogLine): void {
-  const out = requestLogger(logger);
-  if (line.status >= 500) out.warn(line, 'request');
-  else out.info(line, 'request');
+  const { child, direct } = requestWriter(logger);
+  const warn = line.status >= 500;
+  if (direct !== undefined && !asJsonTrace.hasSubscribers) {
+    if (!child.isLevelEnabled(warn ? 'warn' : 'info')) return;
+    const json = JSON.stringify(line);
+    // Where JSON.stringify writes a `\u` escape (a control character, a lone surrogate), pino
+    // may escape differently: such rare lines go through pino.
+    if (json.length > 2 && !json.includes('\\u')) {
+      const prefix = warn ? direct.warnPrefix : direct.infoPrefix;
+      direct.stream.write(
+        prefix + direct.time() + direct.bindings + ',' + json.slice(1, -1) + direct.tail,
+      );
+      return;
+    }
+  }
+  if (warn) child.warn(line, 'request');
+  else child.info(line, 'request');
 }
 
 /** Writes a breaker transition at `warn` when it opens, `info` otherwise. */
