@@ -381,3 +381,54 @@ test('the direct request line follows level changes, and pino tracing sees every
   assert.equal(out.length, 2);
   assert.deepEqual(out[1], pinoLine(ok)[0]);
 });
+
+test('with buffers: true, batches are handed over as UTF-8 Buffers of the joined lines', () => {
+  const writes: unknown[] = [];
+  const batched = new BatchedDestination(
+    {
+      write(s: string) {
+        writes.push(s);
+      },
+      flush(cb?: (err?: Error) => void) {
+        cb?.();
+      },
+      flushSync() {},
+    },
+    { batchChars: 12, flushMs: 60_000, buffers: true },
+  );
+  batched.write('héllo\n');
+  batched.write('wörld\n');
+  batched.write('€\n');
+  batched.flushSync();
+  assert.equal(writes.length, 2);
+  assert.ok(writes.every((w) => Buffer.isBuffer(w)));
+  assert.deepEqual(
+    writes.map((w) => w.toString('utf8')),
+    ['héllo\nwörld\n', '€\n'],
+  );
+});
+
+test('the default destination writes every request line to stdout, in order, by exit', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const script = `
+    const { createLogger, logRequest } = await import(${JSON.stringify(import.meta.resolve('./log.js'))});
+    const logger = createLogger();
+    for (let i = 0; i < 3000; i++) {
+      logRequest(logger, { requestId: 'r' + i, method: 'POST', route: 'chat', status: i % 7 === 0 ? 502 : 200, outcome: 'ok', durationMs: i / 7, model: 'm€' });
+    }
+  `;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const lines = run.stdout.split('\n').filter((l) => l.length > 0);
+  assert.equal(lines.length, 3000);
+  lines.forEach((l, i) => {
+    const parsed = JSON.parse(l) as Record<string, unknown>;
+    assert.equal(parsed.requestId, `r${i}`);
+    assert.equal(parsed.model, 'm€');
+    assert.equal(parsed.level, i % 7 === 0 ? 40 : 30);
+    assert.equal(parsed.msg, 'request');
+  });
+});
