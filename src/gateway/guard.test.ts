@@ -31,6 +31,24 @@ test('Host: loopback names on the port, the bound address, configured names', ()
   assert.equal(guard('::1').isAllowedHost('[::1]:8787'), true);
 });
 
+test('Host: a value accepted before is accepted again only on the same port', () => {
+  let port = 0;
+  const g = new RequestGuard({
+    host: '127.0.0.1',
+    port: () => port,
+    allowedHosts: [],
+    corsOrigins: [],
+  });
+  assert.equal(g.isAllowedHost('localhost:8787'), false, 'before the port is known');
+  port = 8787;
+  for (let i = 0; i < 3; i++) assert.equal(g.isAllowedHost('localhost:8787'), true);
+  assert.equal(g.isAllowedHost('evil.example:8787'), false, 'another value is checked');
+  assert.equal(g.isAllowedHost('localhost:8787'), true);
+  port = 9000;
+  assert.equal(g.isAllowedHost('localhost:8787'), false, 'the port moved');
+  assert.equal(g.isAllowedHost('localhost:9000'), true);
+});
+
 function req(headers: Record<string, string>): IncomingMessage {
   return { headers } as unknown as IncomingMessage;
 }
@@ -38,6 +56,7 @@ function req(headers: Record<string, string>): IncomingMessage {
 test('POST bodies must be JSON; a bodiless POST passes', () => {
   checkJsonBody(req({}));
   checkJsonBody(req({ 'content-length': '0' }));
+  checkJsonBody(req({ 'content-type': 'application/json', 'content-length': '2' }));
   checkJsonBody(req({ 'content-type': 'Application/JSON; charset=utf-8', 'content-length': '2' }));
   assert.throws(() => {
     checkJsonBody(req({ 'content-length': '2' }));

@@ -86,6 +86,12 @@ export class RequestGuard {
   readonly #exact: ReadonlySet<string>;
   readonly #checkHost: boolean;
   readonly #cors: ReadonlySet<string>;
+  /**
+   * The last `Host` value accepted, and the port it was accepted on: clients send the same
+   * value on every request, so it is parsed once rather than split and lowercased each time.
+   */
+  #lastHost: string | undefined;
+  #lastHostPort = 0;
 
   constructor(options: RequestGuardOptions) {
     this.#port = options.port;
@@ -147,10 +153,18 @@ export class RequestGuard {
   /** Whether a `Host` header value is accepted. */
   isAllowedHost(value: string | undefined): boolean {
     if (value === undefined) return false;
+    const own = this.#port();
+    if (value === this.#lastHost && own === this.#lastHostPort) return true;
+    if (!this.#allowsHost(value, own)) return false;
+    this.#lastHost = value;
+    this.#lastHostPort = own;
+    return true;
+  }
+
+  #allowsHost(value: string, own: number): boolean {
     const { name, port } = splitHost(value);
-    const expected = String(this.#port());
     // No port in Host means the scheme's default: 80 for the plain HTTP the gateway speaks.
-    if (this.#local.has(name) && (port ?? '80') === expected) return true;
+    if (this.#local.has(name) && (port ?? '80') === String(own)) return true;
     if (this.#anyPort.has(name)) return true;
     return port !== undefined && this.#exact.has(`${name}:${port}`);
   }
@@ -194,6 +208,7 @@ export class RequestGuard {
  */
 export function checkJsonBody(req: IncomingMessage): void {
   const type = req.headers['content-type'];
+  if (type === 'application/json') return;
   const length = req.headers['content-length'];
   const hasBody =
     req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
