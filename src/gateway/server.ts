@@ -382,7 +382,8 @@ class GatewayServer implements Gateway {
     this.#inFlight.delete(ex);
     const now = performance.now();
     if (ex.model !== undefined) this.metrics.observeDuration(ex.model, now - ex.startedMs);
-    if (this.logger.isLevelEnabled('info')) {
+    // The line is written at warn for a 5xx, at info otherwise (see logRequest).
+    if (this.logger.isLevelEnabled(ex.res.statusCode >= 500 ? 'warn' : 'info')) {
       // A stream's report (tokens, cost) arrives when it ends: at the latest while this same
       // 'close' is emitted, since the stream's own close listener cancels it.
       if (ex.reportPending === undefined) logRequest(this.logger, ex.logLine(now));

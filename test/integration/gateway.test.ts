@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { ConfigError } from '../../src/core/index.js';
 import { createBreakerbox } from '../../src/engine/index.js';
-import { startGateway, silentLogger } from '../../src/gateway/index.js';
+import { createLogger, startGateway, silentLogger } from '../../src/gateway/index.js';
 import {
   ADMIN_KEY,
   CLIENT_KEY,
+  captureLines,
   chatBody,
   post,
   sseData,
@@ -249,6 +250,28 @@ test('all candidates down: 503 all_candidates_failed, attempts, Retry-After <= 6
   assert.ok(['true', 'false'].includes(res.headers.get('x-should-retry') ?? ''));
   const ra = res.headers.get('retry-after');
   if (ra !== null) assert.ok(Number(ra) >= 0 && Number(ra) <= 60);
+});
+
+test('at log level warn, a 5xx request line is still written (at warn); a 200 is not', async (t) => {
+  const lines: string[] = [];
+  const s = await startStack(t, {
+    simModels: { '*': { faults: { down: true } } },
+    gateway: { logger: createLogger({ level: 'warn', destination: captureLines(lines) }) },
+  });
+  const failed = await post(`${s.url}/v1/chat/completions`, chatBody(), s.auth);
+  assert.equal(failed.status, 503);
+  await failed.text();
+  const ok = await fetch(`${s.url}/v1/models`, { headers: s.auth });
+  assert.equal(ok.status, 200);
+  await ok.text();
+  await s.gateway.close(1_000);
+  const requests = lines
+    .map((l) => JSON.parse(l) as { msg?: string; level?: number; status?: number })
+    .filter((l) => l.msg === 'request');
+  assert.deepEqual(
+    requests.map((l) => [l.level, l.status]),
+    [[40, 503]],
+  );
 });
 
 test('deadline from the client: x-breakerbox-deadline-ms gives 504 deadline_exceeded', async (t) => {
