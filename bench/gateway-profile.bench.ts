@@ -9,18 +9,20 @@
  * BENCHMARKS.md.
  *
  *   npm run bench:gateway:profile
- *   env: BENCH_PROFILE_S (8), BENCH_CONNECTIONS (50)
+ *   env: BENCH_ROUNDS (5), BENCH_ROUND_S (3), BENCH_CONNECTIONS (50)
  */
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSection } from './harness.js';
+import { median, writeSection } from './harness.js';
 import { throughput } from './gateway/load.js';
 import type { Mode } from './gateway/load.js';
 import { canPin, runBounded } from './gateway/procs.js';
 import { ROOT, startBare, startBreakerbox, startUpstream } from './gateway/start.js';
+import type { Started } from './gateway/start.js';
 
-const PROFILE_S = Number(process.env.BENCH_PROFILE_S ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUND_S = Number(process.env.BENCH_ROUND_S ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const BUDGET_MS = 10 * 60_000;
 const scratch = mkdtempSync(join(tmpdir(), 'breakerbox-bench-profile-'));
@@ -82,33 +84,54 @@ interface Profiled {
   readonly shares: Map<string, number>;
 }
 
-async function profile(
-  name: 'bare' | 'breakerbox',
-  mode: Mode,
-  upstream: number,
-): Promise<Profiled> {
+/** One server under the profiler: its process, its load windows, its CPU per request. */
+interface Session {
+  readonly target: Started;
+  readonly dir: string;
+  readonly spawnedMs: number;
+  readonly windows: [number, number][];
+  readonly runs: { readonly cpuUsPerRequest: number; readonly rps: number }[];
+}
+
+async function open(name: 'bare' | 'breakerbox', mode: Mode, upstream: number): Promise<Session> {
   const dir = mkdtempSync(join(scratch, `${name}-${mode}-`));
   const prof = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
   const spawnedMs = performance.now();
   const target =
     name === 'bare' ? await startBare(upstream, prof) : await startBreakerbox(upstream, dir, prof);
-  const { child } = target;
   await throughput(target, mode, CONNECTIONS, 2); // warm-up: JIT, pools
-  const fromMs = performance.now() - spawnedMs;
-  const run = await throughput(target, mode, CONNECTIONS, PROFILE_S);
-  const toMs = performance.now() - spawnedMs;
+  return { target, dir, spawnedMs, windows: [], runs: [] };
+}
+
+/** One profiled round of load; its window is kept (by the time since the process started). */
+async function round(s: Session, mode: Mode): Promise<void> {
+  const fromMs = performance.now() - s.spawnedMs;
+  s.runs.push(await throughput(s.target, mode, CONNECTIONS, ROUND_S));
+  s.windows.push([fromMs, performance.now() - s.spawnedMs]);
+}
+
+/** Stops the server (it writes its profile as it exits) and reads the profile's windows. */
+async function close(s: Session): Promise<Profiled> {
+  const { child, name } = s.target;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (file === undefined) throw new Error(`${name} ${mode}: no CPU profile written`);
-  const p = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-  // The profile's clock starts about when the process does: the window is placed by the time
-  // since spawn (start-up and shutdown stay out of it).
-  const cats = categorise(p, p.startTime + fromMs * 1000, p.startTime + toMs * 1000);
+  const file = readdirSync(s.dir).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`${name}: no CPU profile written`);
+  const p = JSON.parse(readFileSync(join(s.dir, file), 'utf8')) as CpuProfile;
+  // The profile's clock starts about when the process does: start-up, the pauses between
+  // rounds and the shutdown stay out of the windows.
+  const cats = new Map<string, number>();
+  for (const [fromMs, toMs] of s.windows) {
+    const part = categorise(p, p.startTime + fromMs * 1000, p.startTime + toMs * 1000);
+    for (const [k, v] of part) cats.set(k, (cats.get(k) ?? 0) + v);
+  }
   const busy = [...cats.values()].reduce((a, b) => a + b, 0);
-  const shares = new Map([...cats].map(([k, v]) => [k, v / busy]));
-  return { cpuUsPerRequest: run.cpuUsPerRequest, rps: run.rps, shares };
+  return {
+    cpuUsPerRequest: median(s.runs.map((r) => r.cpuUsPerRequest)),
+    rps: median(s.runs.map((r) => r.rps)),
+    shares: new Map([...cats].map(([k, v]) => [k, v / busy])),
+  };
 }
 
 function table(mode: Mode, bare: Profiled, bb: Profiled): string {
@@ -138,8 +161,11 @@ async function main(): Promise<void> {
   const upstream = await startUpstream();
   const parts: string[] = [];
   for (const mode of ['json', 'stream'] as const) {
-    const bare = await profile('bare', mode, upstream);
-    const bb = await profile('breakerbox', mode, upstream);
+    // Both servers up at once, their rounds interleaved: a drift in the machine's speed hits
+    // both alike.
+    const sessions = [await open('bare', mode, upstream), await open('breakerbox', mode, upstream)];
+    for (let r = 0; r < ROUNDS; r++) for (const s of sessions) await round(s, mode);
+    const [bare, bb] = [await close(sessions[0] as Session), await close(sessions[1] as Session)];
     parts.push(table(mode, bare, bb));
     console.error(`${mode} profiled`);
   }
@@ -147,7 +173,7 @@ async function main(): Promise<void> {
   const markdown = [
     '## Gateway: where the CPU of a request goes (`npm run bench:gateway:profile`)',
     '',
-    `Run ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? '?'}; load average ${before.map((x) => x.toFixed(2)).join(' / ')} before, ${after.map((x) => x.toFixed(2)).join(' / ')} after. Each server runs alone under \`--cpu-prof\` (${PROFILE_S} s at ${CONNECTIONS} connections after a 2 s warm-up${canPin ? '; server on core 1, load and mock upstream on core 0' : ''}). A category's share of the profiled busy time × the process's CPU per request = its µs per request; the profiler itself adds a few percent to both. Rows sorted by the difference.`,
+    `Run ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? '?'}; load average ${before.map((x) => x.toFixed(2)).join(' / ')} before, ${after.map((x) => x.toFixed(2)).join(' / ')} after. Both servers run under \`--cpu-prof\`, loaded in turn: ${ROUNDS} interleaved rounds of ${ROUND_S} s at ${CONNECTIONS} connections after a 2 s warm-up each${canPin ? ' (servers on core 1, load and mock upstream on core 0)' : ''}. A category's share of the busy time sampled in a server's rounds × its median CPU per request = its µs per request; the profiler adds a few percent to both. Rows sorted by the difference.`,
     '',
     ...parts.flatMap((p) => [p, '']),
   ].join('\n');
