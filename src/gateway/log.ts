@@ -53,6 +53,8 @@ export const LOG_FLUSH_MS = 100;
 type FlushableDestination = DestinationStream & {
   flush(cb?: (err?: Error) => void): void;
   flushSync(): void;
+  /** sonic-boom's mode: true writes each chunk with `fs.writeSync`. */
+  sync?: boolean;
 };
 
 /** A destination that takes Buffers (sonic-boom in `contentMode: 'buffer'`). */
@@ -120,8 +122,18 @@ export class BatchedDestination {
 
   /** Writes every pending line now, synchronously (pino's exit path). */
   flushSync(): void {
-    this.#handOver();
-    this.#dest.flushSync();
+    // Handed over in the destination's async mode, the last batch would start an `fs.write`
+    // that sonic-boom's flushSync leaves alone and a process exiting does not wait for: the
+    // batch could be lost. Written synchronously instead.
+    const dest = this.#dest;
+    const wasSync = dest.sync;
+    if (wasSync === false) dest.sync = true;
+    try {
+      this.#handOver();
+      dest.flushSync();
+    } finally {
+      if (wasSync === false) dest.sync = false;
+    }
   }
 
   readonly #onTimer = (): void => {
