@@ -39,7 +39,7 @@ interface CpuProfile {
 }
 
 /** The category of a sampled frame: breakerbox's folder, a package, a Node part, or V8's. */
-export function category(functionName: string, url: string): string {
+function category(functionName: string, url: string): string {
   const src = /\/dist\/src\/([^/]+)\//.exec(url);
   if (src) return `breakerbox: src/${src[1] as string}`;
   if (url.includes('/node_modules/')) {
@@ -62,7 +62,7 @@ export function category(functionName: string, url: string): string {
 }
 
 /** µs of CPU per category within [fromUs, toUs] of the profile's own clock. */
-export function categorise(p: CpuProfile, fromUs: number, toUs: number): Map<string, number> {
+function categorise(p: CpuProfile, fromUs: number, toUs: number): Map<string, number> {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const out = new Map<string, number>();
   let t = p.startTime;

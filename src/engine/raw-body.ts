@@ -74,7 +74,7 @@ export function rawBodyFor(
   if (stream === 'responses') return { text, model };
   const options = (body as { stream_options?: { include_usage?: unknown } | null }).stream_options;
   if (options?.include_usage === true) return { text, model };
-  if (occurrences(text, STREAM_OPTIONS_KEY, 0) !== 0) return undefined;
+  if (text.indexOf(STREAM_OPTIONS_KEY) !== -1) return undefined;
   const brace = openingBrace(text);
   if (brace === -1) return undefined;
   const spliced =
