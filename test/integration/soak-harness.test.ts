@@ -45,6 +45,16 @@ test('gateway soak: failover keeps every request answered, cut streams end with 
   assert.equal(r.total.truncated, 0);
   // The verdict is not vacuous: one hung request fails it.
   assert.equal(gatewayVerdict({ ...r, total: { ...r.total, hung: 1 } }).pass, false);
+  // Handles left open once the load has stopped fail it; more handles under load do not.
+  const handleCheck = (v: typeof r) =>
+    gatewayVerdict(v).checks.find((c) => c.name.startsWith('active handles'))?.pass;
+  const leaked = { ...r.idle, handles: r.start.handles + 20 };
+  assert.equal(handleCheck({ ...r, idle: leaked }), false);
+  const busy = { ...r.end, handles: r.steady.handles + 20 };
+  assert.equal(
+    handleCheck({ ...r, end: busy, idle: { ...r.idle, handles: r.start.handles } }),
+    true,
+  );
 });
 
 test('batch soak: killed twice and resumed, no line lost or duplicated', async () => {
